@@ -1,0 +1,3 @@
+from gfmbench.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,132 @@
+"""The `gfmbench` command line. Errors the user can fix print one clean message and exit 2; `--debug` shows
+the traceback."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from gfmbench._version import __version__
+from gfmbench.errors import GfmbenchError
+
+
+def _cmd_tasks(args: argparse.Namespace) -> int:
+    from gfmbench.suites.registry import all_tasks
+    from gfmbench.table import format_table
+
+    rows = []
+    for suite, task in all_tasks(args.suite):
+        classes = ",".join(task.labels) if task.labels else ",".join(task.targets or [])
+        rows.append([suite.name, task.config, task.type, task.alphabet, classes, f"{task.primary_metric} "
+                     f"({'↑' if task.direction == 'higher' else '↓'})", task.max_length, task.license or suite.license,
+                     task.upstream_names[0]])
+    print(format_table(["suite", "config", "type", "alphabet", "labels/targets", "primary metric", "max_len",
+                        "license", "upstream name"], rows))
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from gfmbench.hub.publish import select_backend
+    from gfmbench.loaders.build import build_suite
+    from gfmbench.table import format_table
+
+    backend = select_backend(to_hub=args.push_to_hub, root=args.hub_root)
+    report = build_suite(
+        args.suite,
+        raw_dir=args.raw_dir,
+        configs=args.configs,
+        backend=backend,
+        verification="no_checks" if args.no_verify else "all_checks",
+        force_tag=args.force_tag,
+        progress=not args.no_progress,
+    )
+    rows = [[config, *(splits.get(s, "—") for s in ("train", "validation", "test"))]
+            for config, splits in report.built.items()]
+    print(format_table(["config", "train", "validation", "test"], rows))
+    for config, reason in report.skipped.items():
+        print(f"skipped {config}: {reason}")
+    for config, splits in report.missing_splits.items():
+        print(f"missing in raw release: {config} {', '.join(splits)}")
+    result = report.publish
+    if result is not None:
+        state = "new commit" if result.changed else "unchanged"
+        print(f"{report.repo_id}: {state} {result.commit[:12]}, tag {result.tag}")
+    return 0
+
+
+def _cmd_hub_serve(args: argparse.Namespace) -> int:
+    from gfmbench.hub.server import serve_forever
+
+    def announce(hub: object) -> None:
+        print(f"Local hub serving {hub.root}\nexport HF_ENDPOINT={hub.endpoint}", flush=True)
+
+    serve_forever(root=args.root, port=args.port, announce=announce)
+    return 0
+
+
+def _cmd_hub_exec(args: argparse.Namespace) -> int:
+    from gfmbench.hub.server import local_hub
+
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        raise GfmbenchError("hub exec: give a command after --, e.g. gfmbench hub exec -- python script.py")
+    with local_hub(root=args.root, port=args.port) as hub:
+        print(f"HF_ENDPOINT={hub.endpoint}", file=sys.stderr, flush=True)
+        return subprocess.run(command, env=hub.env(), check=False).returncode  # noqa: S603 - the user's command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gfmbench", description="Benchmark genomic foundation models on "
+                                     "versioned Hugging Face datasets, on the Hub or a local hub.")
+    parser.add_argument("--version", action="version", version=f"gfmbench {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    tasks = sub.add_parser("tasks", help="list the task registry as a table")
+    tasks.add_argument("--suite", help="only this suite (e.g. rgb)")
+    tasks.set_defaults(func=_cmd_tasks)
+
+    build = sub.add_parser("build", help="build a suite's dataset repo from its upstream raw release")
+    build.add_argument("suite", help="suite name (e.g. rgb)")
+    build.add_argument("--raw-dir", help="this suite's already-downloaded upstream copy (else GFMBENCH_RAW_DIR/<SUITE>, "
+                                         "else download)")
+    build.add_argument("--configs", nargs="+", metavar="CONFIG", help="only these configs (names or upstream aliases)")
+    build.add_argument("--hub-root", help="local hub folder (default: $GFMBENCH_HOME/hub)")
+    build.add_argument("--push-to-hub", action="store_true", help="publish to the Hub at HF_ENDPOINT with your token "
+                                                                  "instead of the local hub")
+    build.add_argument("--no-verify", action="store_true", help="do not compare raw files with the sha256 manifest")
+    build.add_argument("--force-tag", action="store_true", help="move an existing release tag to the new content")
+    build.add_argument("--no-progress", action="store_true", help="no progress bars")
+    build.set_defaults(func=_cmd_build)
+
+    hub = sub.add_parser("hub", help="the local hub (a folder of git repos served like huggingface.co)")
+    hub_sub = hub.add_subparsers(dest="hub_command", required=True, metavar="ACTION")
+    serve = hub_sub.add_parser("serve", help="serve the local hub until interrupted; prints the HF_ENDPOINT to export")
+    exec_ = hub_sub.add_parser("exec", help="start the local hub, run a command with HF_ENDPOINT set, stop the hub")
+    for p in (serve, exec_):
+        p.add_argument("--root", help="folder of repos (default: $GFMBENCH_HOME/hub)")
+        p.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
+    serve.set_defaults(func=_cmd_hub_serve)
+    exec_.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
+    exec_.set_defaults(func=_cmd_hub_exec)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except GfmbenchError as exc:
+        if args.debug:
+            raise
+        print(f"gfmbench: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,174 @@
+"""Serve a directory of git repos as a Hugging Face Hub with `olah`, so Hub ids, revisions, `load_dataset` and
+`snapshot_download` work unchanged on a machine without internet.
+
+olah reads repos from `mirrors-path` laid out as `<root>/datasets/<org>/<name>` and `<root>/models/<org>/<name>`
+(bare or not); in offline mode it never contacts huggingface.co. We run it as a child process so that the caller
+(tests, the CLI, the demo) controls its lifetime.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from gfmbench.atomic import atomic_write
+from gfmbench.config import hub_root
+from gfmbench.errors import HubError
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port(host: str = LOOPBACK) -> int:
+    """A port that is free right now (the OS picks it); the caller retries if it is taken in between."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _olah_config(root: Path, host: str, port: int, state: Path) -> str:
+    # metadata-cache-ttl = 0: a freshly published commit must be visible at once.
+    return (
+        "[basic]\n"
+        f'host = "{host}"\n'
+        f"port = {port}\n"
+        f'repos-path = "{state / "cache"}"\n'
+        f'mirrors-path = ["{root}"]\n'
+        "metadata-cache-ttl = 0\n"
+        "[accessibility]\n"
+        "offline = true\n"
+    )
+
+
+class LocalHub:
+    """A running (or not yet started) local hub server.
+
+    >>> with LocalHub(root="/tmp/hub").running() as hub:   # doctest: +SKIP
+    ...     print(hub.endpoint)                              # export as HF_ENDPOINT
+    """
+
+    def __init__(self, root: str | Path | None = None, host: str = LOOPBACK, port: int | None = None) -> None:
+        self.root = Path(root).expanduser().resolve() if root is not None else hub_root().resolve()
+        self.host = host
+        self.port = port
+        self._process: subprocess.Popen[bytes] | None = None
+        self._state: tempfile.TemporaryDirectory[str] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        if self.port is None:
+            raise HubError("the local hub has not been started")
+        return f"http://{self.host}:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """Environment for a child process that should talk to this hub instead of huggingface.co."""
+        return {**os.environ, "HF_ENDPOINT": self.endpoint}
+
+    def start(self, timeout: float = 60.0) -> str:
+        (self.root / "datasets").mkdir(parents=True, exist_ok=True)
+        (self.root / "models").mkdir(parents=True, exist_ok=True)
+        attempts = 1 if self.port is not None else 3
+        last_error = ""
+        for _ in range(attempts):
+            port = self.port if self.port is not None else free_port(self.host)
+            self._state = tempfile.TemporaryDirectory(prefix="gfmbench-olah-")
+            state = Path(self._state.name)
+            config = atomic_write(state / "olah.toml", _olah_config(self.root, self.host, port, state))
+            log_file = open(state / "server.log", "wb")  # noqa: SIM115 - closed with the process
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", "from olah.server import cli; cli()", "--config", str(config),
+                 "--log-path", str(state / "logs")],
+                cwd=state,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            log_file.close()
+            self.port = port
+            if self._wait_ready(timeout):
+                log.info("local hub serving %s at %s", self.root, self.endpoint)
+                return self.endpoint
+            last_error = self._tail_log()
+            self.stop()
+            self.port = None if attempts > 1 else port
+        raise HubError(f"the local hub (olah) did not start on {self.host}: {last_error}")
+
+    def _wait_ready(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        url = f"http://{self.host}:{self.port}/api/datasets/_gfmbench_probe/_probe/revision/main"
+        while time.monotonic() < deadline:
+            if self._process is None or self._process.poll() is not None:
+                return False
+            try:
+                urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 - loopback only
+                return True
+            except urllib.error.HTTPError:
+                return True  # it answered (404/401 for the probe repo): the server is up
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                time.sleep(0.2)
+        return False
+
+    def _tail_log(self) -> str:
+        if self._state is None:
+            return ""
+        path = Path(self._state.name) / "server.log"
+        return path.read_text(errors="replace")[-2000:] if path.exists() else ""
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        if self._state is not None:
+            self._state.cleanup()
+            self._state = None
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[LocalHub]:
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
+
+
+@contextlib.contextmanager
+def local_hub(root: str | Path | None = None, port: int | None = None) -> Iterator[LocalHub]:
+    """Start a local hub on a free loopback port for the duration of the block."""
+    with LocalHub(root=root, port=port).running() as hub:
+        yield hub
+
+
+def serve_forever(root: str | Path | None = None, port: int | None = None,
+                  announce: Callable[[LocalHub], None] | None = None) -> None:
+    """Run the local hub in the foreground until interrupted (the `gfmbench hub serve` command)."""
+    hub = LocalHub(root=root, port=port)
+    hub.start()
+    if announce is not None:
+        announce(hub)
+    try:
+        while hub._process is not None and hub._process.poll() is None:
+            time.sleep(0.5)
+        raise HubError(f"the local hub stopped unexpectedly: {hub._tail_log()}")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        hub.stop()

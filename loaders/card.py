@@ -1,0 +1,154 @@
+"""The dataset card (README.md with YAML `configs:`) and the Hub benchmark file (eval.yaml) of a suite repo.
+
+Both are rendered from the suite file and the build manifest only, with no timestamps, so identical inputs give
+identical bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from gfmbench.suites.schema import SuiteSpec
+
+TASK_CATEGORIES = {
+    "sequence_classification": "text-classification",
+    "multilabel_classification": "text-classification",
+    "sequence_regression": "tabular-regression",
+    "token_classification": "token-classification",
+    "token_regression": "token-classification",
+}
+
+
+def size_category(rows: int) -> str:
+    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                         (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M")):
+        if rows < limit:
+            return label
+    return "100M<n<1B"
+
+
+def _yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
+
+
+def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
+    from huggingface_hub import DatasetCardData
+
+    built = [t for t in suite.tasks if t.config in manifest["configs"]]
+    configs = []
+    for task in built:
+        entry = manifest["configs"][task.config]
+        configs.append({
+            "config_name": task.config,
+            "data_files": [{"split": split, "path": f"data/{task.config}/{split}-*.parquet"} for split in entry["splits"]],
+        })
+    total = sum(s["rows"] for c in manifest["configs"].values() for s in c["splits"].values())
+    card_data = DatasetCardData(
+        license=suite.license,
+        pretty_name=suite.pretty_name,
+        task_categories=sorted({TASK_CATEGORIES[t.type] for t in built}),
+        size_categories=[size_category(total)],
+        tags=["biology", "genomics", "gfmbench", *sorted({t.alphabet.lower() for t in built})],
+        configs=configs,
+        gfmbench={"suite": suite.name, "version": suite.version, "builder_version": manifest["builder_version"]},
+    )
+    lines = [
+        "---",
+        card_data.to_yaml().rstrip(),
+        "---",
+        f"# {suite.pretty_name}",
+        "",
+        suite.description,
+        "",
+        f"Suite version **{suite.version}** (tag `{suite.tag}`), built by gfmbench {manifest['builder_version']} from "
+        f"the upstream release ({suite.homepage}). Load a task with no remote code:",
+        "",
+        "```python",
+        "import datasets",
+        f'ds = datasets.load_dataset("{suite.dataset_repo}", "{built[0].config if built else "<config>"}", '
+        f'revision="{suite.tag}")',
+        "```",
+        "",
+        "## Tasks",
+        "",
+        "| config | upstream name | type | classes / targets | primary metric | " + " | ".join(
+            ["train", "validation", "test"]) + " | length (min / mean / max) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for task in suite.tasks:
+        entry = manifest["configs"].get(task.config)
+        what = ", ".join(f"`{x}`" for x in (task.labels or task.targets or []))
+        metric = f"{task.primary_metric} ({task.direction} is better)"
+        if entry is None:
+            lines.append(f"| {task.config} | {task.upstream_names[0]} | {task.type} | {what} | {metric} | "
+                         "not built: missing from the raw release | | | |")
+            continue
+        counts = [str(entry["splits"][s]["rows"]) if s in entry["splits"] else "—" for s in ("train", "validation", "test")]
+        lengths = [entry["splits"][s] for s in entry["splits"]]
+        mean = sum(x["mean_length"] * x["rows"] for x in lengths) / sum(x["rows"] for x in lengths)
+        length = f"{min(x['min_length'] for x in lengths)} / {mean:.1f} / {max(x['max_length'] for x in lengths)}"
+        lines.append(f"| {task.config} | {task.upstream_names[0]} | {task.type} | {what} | {metric} | "
+                     + " | ".join(counts) + f" | {length} |")
+    lines += ["", "### Task descriptions", ""]
+    lines += [f"- **{t.config}**: {t.description} Source: {t.source or 'see citation'}." for t in suite.tasks]
+    missing = [
+        f"- {config}: {', '.join(entry['missing_splits'])}"
+        for config, entry in manifest["configs"].items() if entry["missing_splits"]
+    ]
+    lines += [
+        "",
+        "## Columns",
+        "",
+        "- `id`: stable row id (`<split>-<index in the upstream file>`).",
+        "- `sequence`: upper-case nucleotides; the alphabet of the task plus IUPAC ambiguity codes.",
+        "- `label`: class id(s) (`ClassLabel`); for token tasks one per nucleotide, and **-1 marks a position that is "
+        "not scored** (the harness maps it to -100).",
+        "- regression targets: one column per target; for token tasks one value per nucleotide, and **null marks a "
+        "position that is not scored**.",
+        "- upstream extras are kept (e.g. `structure`: the upstream dot-bracket string; `reference`: the "
+        "unmutated sequence).",
+        "",
+        "## Provenance",
+        "",
+        f"Checksum verification: `{manifest['verification']}`. Upstream files (sha256):",
+        "",
+        "| file | sha256 | matches gfmbench's manifest |",
+        "|---|---|---|",
+    ]
+    for config in sorted(manifest["configs"]):
+        for rel, info in sorted(manifest["configs"][config]["upstream_files"].items()):
+            lines.append(f"| `{rel}` | `{info['sha256']}` | {'yes' if info['verified'] else 'not listed'} |")
+    if missing:
+        lines += ["", "Splits absent from the raw release used for this build (not faked):", "", *missing]
+    lines += [
+        "",
+        "## License",
+        "",
+        f"`{suite.license}`; per-task sources above keep their own terms.",
+        "",
+        "## Citation",
+        "",
+        "```bibtex",
+        suite.citation.rstrip(),
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def render_eval_yaml(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
+    """The Hub's benchmark description: one entry per task with its config and evaluation split."""
+    tasks = []
+    for task in suite.tasks:
+        entry = manifest["configs"].get(task.config)
+        if entry is None or "test" not in entry["splits"]:
+            continue
+        tasks.append({"id": task.config, "config": task.config, "split": "test"})
+    return _yaml({
+        "name": suite.pretty_name,
+        "description": " ".join(suite.description.split()),
+        "evaluation_framework": "gfmbench",
+        "tasks": tasks,
+    })

@@ -1,0 +1,126 @@
+"""Finding the upstream raw release of a suite, and checking it against the sha256 manifest we ship.
+
+Three routes, in order: `--raw-dir` (one suite's copy in the upstream layout), `GFMBENCH_RAW_DIR/<folder>` (a root
+with one folder per suite), or a download of the upstream archive into `GFMBENCH_HOME/raw` (verified, then
+extracted safely). The manifests in `checksums/` list the sha256 of every upstream file we have seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from gfmbench.config import raw_cache_dir, raw_root
+from gfmbench.errors import ChecksumError, ConfigError, DataFormatError, MissingDataError
+from gfmbench.suites.schema import SuiteSpec
+
+log = logging.getLogger(__name__)
+
+Verification = Literal["all_checks", "no_checks"]
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ChecksumManifest:
+    """Known sha256 of upstream files, keyed by their path inside the suite folder (`RNA-SNMD/test.json`)."""
+
+    archive: str | None
+    files: dict[str, str]
+
+    @classmethod
+    def for_suite(cls, suite: SuiteSpec) -> ChecksumManifest:
+        entry = resources.files("gfmbench.loaders").joinpath("checksums", f"{suite.name}.json")
+        if not entry.is_file():
+            return cls(archive=None, files={})
+        data = json.loads(entry.read_text(encoding="utf-8"))
+        return cls(archive=data.get("archive"), files=dict(data.get("files", {})))
+
+
+@dataclass(frozen=True)
+class RawFile:
+    relpath: str
+    sha256: str
+    verified: bool  # True: equal to the manifest; False: not listed there (or checks were skipped)
+
+
+def check_file(path: Path, relpath: str, manifest: ChecksumManifest, verification: Verification) -> RawFile:
+    actual = sha256_file(path)
+    expected = manifest.files.get(relpath)
+    if verification == "no_checks" or expected is None:
+        if verification != "no_checks":
+            log.warning("%s: no upstream checksum known for %s; recorded as unverified", path, relpath)
+        return RawFile(relpath, actual, verified=False)
+    if actual != expected:
+        raise ChecksumError(path, expected, actual)
+    return RawFile(relpath, actual, verified=True)
+
+
+def resolve_raw_dir(suite: SuiteSpec, raw_dir: str | Path | None = None, verification: Verification = "all_checks") -> Path:
+    """The folder holding this suite's upstream task folders."""
+    if raw_dir is not None:
+        path = Path(raw_dir).expanduser()
+        if not path.is_dir():
+            raise MissingDataError(f"--raw-dir {path}: no such directory")
+        return path
+    root = raw_root()
+    if root is not None:
+        path = root / suite.upstream.folder
+        if not path.is_dir():
+            raise MissingDataError(
+                f"GFMBENCH_RAW_DIR={root} has no {suite.upstream.folder}/ folder for suite {suite.name!r}"
+            )
+        return path
+    return download_release(suite, verification)
+
+
+def download_release(suite: SuiteSpec, verification: Verification = "all_checks") -> Path:
+    """Download the upstream archive with huggingface_hub (retries and resume are its job), verify, extract."""
+    up = suite.upstream
+    if not up.hub_repo or not up.archive:
+        raise ConfigError(f"suite {suite.name!r} declares no download location; pass --raw-dir")
+    from huggingface_hub import hf_hub_download
+
+    target = raw_cache_dir() / suite.name
+    archive = Path(hf_hub_download(up.hub_repo, up.archive, repo_type=up.hub_repo_type,
+                                   cache_dir=str(raw_cache_dir() / "downloads")))
+    manifest = ChecksumManifest.for_suite(suite)
+    digest = sha256_file(archive)
+    if verification == "all_checks" and manifest.archive and digest != manifest.archive:
+        raise ChecksumError(archive, manifest.archive, digest)
+    extracted = target / digest[:16]
+    if not extracted.is_dir():
+        safe_extract_zip(archive, extracted)
+    inner = extracted / up.folder
+    return inner if inner.is_dir() else extracted
+
+
+def safe_extract_zip(archive: Path, destination: Path) -> None:
+    """Extract into a temp folder and rename; entries that would land outside it (zip-slip) are refused."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for info in zf.infolist():
+                target = (tmp / info.filename).resolve()
+                if not target.is_relative_to(tmp.resolve()) or Path(info.filename).is_absolute():
+                    raise DataFormatError(f"archive entry escapes the target folder: {info.filename!r}", file=archive)
+            zf.extractall(tmp)
+        tmp.rename(destination)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

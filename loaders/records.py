@@ -1,0 +1,134 @@
+"""Reading upstream records with their location, and validating the values every suite shares.
+
+Every check raises `DataFormatError` naming the file, the line and the field, so a bad upstream row can be
+found in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gfmbench.errors import DataFormatError
+from gfmbench.suites.schema import TaskSpec
+
+IUPAC_AMBIGUITY = "NRYSWKMBDHV"
+ALPHABETS = {"DNA": "ACGT", "RNA": "ACGU"}
+IGNORE_LABEL = -1
+"""Class id stored for positions that are not scored (datasets' ClassLabel "no label"; the harness maps it to
+the -100 that transformers' losses ignore)."""
+
+
+@dataclass(frozen=True)
+class RecordContext:
+    """Where a record came from; every validation error is raised through it."""
+
+    file: Path
+    line: int
+    index: int
+
+    def error(self, field: str | None, message: str) -> DataFormatError:
+        return DataFormatError(message, file=self.file, line=self.line, field=field)
+
+    def require(self, record: dict[str, Any], *keys: str) -> Any:
+        """The value of the first of `keys` present in the record (upstream files use synonyms like seq/sequence)."""
+        for key in keys:
+            if key in record:
+                return record[key]
+        raise self.error(keys[0], f"missing required key (record has {sorted(record)})")
+
+    def string(self, record: dict[str, Any], *keys: str) -> str:
+        value = self.require(record, *keys)
+        if not isinstance(value, str):
+            raise self.error(keys[0], f"expected a string, got {type(value).__name__}")
+        return value
+
+    def sequence(self, value: str, task: TaskSpec, field: str) -> str:
+        """Upper-case the sequence and check every symbol against the task's alphabet."""
+        seq = value.strip().upper()
+        if not seq:
+            raise self.error(field, "empty sequence")
+        allowed = allowed_symbols(task)
+        bad = set(seq) - allowed
+        if bad:
+            pos = next(i for i, ch in enumerate(seq) if ch in bad)
+            raise self.error(
+                field,
+                f"invalid nucleotide {seq[pos]!r} at position {pos + 1} for a {task.alphabet} task "
+                f"(allowed: {''.join(sorted(allowed))})",
+            )
+        return seq
+
+    def class_ids(self, symbols: Sequence[str], task: TaskSpec, field: str) -> list[int]:
+        """Map per-position label symbols to class ids, through the task's symbol aliases."""
+        table = {name: i for i, name in enumerate(task.labels or [])}
+        for raw, name in task.symbol_aliases.items():
+            table.setdefault(raw, table[name])
+        ids = []
+        for pos, symbol in enumerate(symbols):
+            class_id = table.get(symbol)
+            if class_id is None:
+                raise self.error(
+                    field, f"unknown label symbol {symbol!r} at position {pos + 1} (known: {''.join(sorted(table))})"
+                )
+            ids.append(class_id)
+        return ids
+
+    def same_length(self, sequence: str, values: Sequence[Any], field: str, expected: int | None = None) -> None:
+        want = len(sequence) if expected is None else expected
+        if len(values) != want:
+            raise self.error(field, f"label length {len(values)} != sequence length {want}")
+
+
+def allowed_symbols(task: TaskSpec) -> set[str]:
+    return set(ALPHABETS[task.alphabet]) | set(IUPAC_AMBIGUITY) | set(task.extra_symbols.upper())
+
+
+def iter_json_lines(path: Path) -> Iterator[tuple[RecordContext, dict[str, Any]]]:
+    """Yield (context, record) for each non-blank line of a JSON Lines file."""
+    index = 0
+    with open(path, encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            ctx = RecordContext(file=path, line=line_no, index=index)
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ctx.error(None, f"malformed JSON ({exc.msg} at column {exc.colno})") from None
+            if not isinstance(record, dict):
+                raise ctx.error(None, f"expected a JSON object, got {type(record).__name__}")
+            yield ctx, record
+            index += 1
+
+
+@dataclass(frozen=True)
+class RecordFormat:
+    """How one upstream record format becomes a canonical row.
+
+    `convert` returns the row without its `id` (the builder assigns stable ids); `extra_columns` names the
+    upstream extras the format keeps, with their `datasets` feature.
+    """
+
+    convert: Any  # Callable[[dict, RecordContext, TaskSpec], dict]
+    extra_columns: Any  # Callable[[], dict[str, datasets feature]]
+
+
+def parse_float_list(ctx: RecordContext, value: Any, field: str) -> list[float | None]:
+    """A list of numbers, given as a JSON array or a comma-separated string (both occur upstream)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ctx.error(field, f"expected a list of numbers, got {type(value).__name__}")
+    out: list[float | None] = []
+    for pos, item in enumerate(items):
+        if item is None:
+            out.append(None)
+            continue
+        try:
+            out.append(float(item))
+        except (TypeError, ValueError):
+            raise ctx.error(field, f"not a number at position {pos + 1}: {item!r}") from None
+    return out

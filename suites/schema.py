@@ -1,0 +1,135 @@
+"""Typed models for the suite files, in the spirit of MTEB's TaskMetadata: a typo is an error, not a default."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+TaskType = Literal[
+    "sequence_classification",
+    "multilabel_classification",
+    "sequence_regression",
+    "token_classification",
+    "token_regression",
+]
+CLASSIFICATION_TYPES = {"sequence_classification", "multilabel_classification", "token_classification"}
+TOKEN_TYPES = {"token_classification", "token_regression"}
+SPLITS = ("train", "validation", "test")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UpstreamSpec(_Strict):
+    """Where the raw release comes from and how it is laid out."""
+
+    folder: str = Field(description="Folder name of this suite under GFMBENCH_RAW_DIR (e.g. 'RGB').")
+    hub_repo: str | None = Field(None, description="Hub repo holding the release archive.")
+    hub_repo_type: Literal["dataset", "model", "space"] = "dataset"
+    archive: str | None = Field(None, description="Path of the release archive inside hub_repo.")
+    split_files: dict[str, str] = Field(description="Canonical split name -> file name inside a task folder.")
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _known_splits(self) -> UpstreamSpec:
+        unknown = set(self.split_files) - set(SPLITS)
+        if unknown:
+            raise ValueError(f"split_files: unknown split(s) {sorted(unknown)}; expected {SPLITS}")
+        return self
+
+
+class TaskSpec(_Strict):
+    config: str = Field(description="Config name in the dataset repo; the canonical task name.")
+    upstream_names: list[str] = Field(min_length=1, description="Upstream task names (aliases); the first is "
+                                      "the task's folder in the upstream release.")
+    description: str
+    type: TaskType
+    alphabet: Literal["DNA", "RNA"]
+    extra_symbols: str = Field("", description="Symbols accepted in sequences beyond the alphabet and the IUPAC "
+                                               "ambiguity codes (e.g. modified bases in bpRNA).")
+    labels: list[str] | None = Field(None, description="Class names, in class-id order (classification).")
+    symbol_aliases: dict[str, str] = Field(default_factory=dict, description="Raw label symbol -> class name, for "
+                                           "symbols that upstream uses as synonyms (e.g. pseudoknot brackets).")
+    targets: list[str] | None = Field(None, description="Regression target names, one column each.")
+    class_weights: list[float] | None = None
+    format: str = Field(description="Name of the reader for the upstream record format (see gfmbench.loaders).")
+    splits: list[Literal["train", "validation", "test"]] = Field(min_length=1)
+    metrics: list[str] = Field(min_length=1)
+    primary_metric: str
+    direction: Literal["higher", "lower"]
+    max_length: int = Field(gt=0, description="Max sequence length of the reference setup, in nucleotides.")
+    source: str = Field("", description="Where the task's data originally comes from.")
+    license: str | None = Field(None, description="Overrides the suite license for this task.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TaskSpec:
+        if not re.fullmatch(r"[A-Za-z0-9_]+", self.config):
+            raise ValueError(f"config {self.config!r}: use letters, digits and '_' only")
+        if self.primary_metric not in self.metrics:
+            raise ValueError(f"{self.config}: primary_metric {self.primary_metric!r} is not in metrics {self.metrics}")
+        if self.type in CLASSIFICATION_TYPES:
+            if not self.labels or len(set(self.labels)) != len(self.labels):
+                raise ValueError(f"{self.config}: a {self.type} task needs distinct `labels`")
+            if self.targets:
+                raise ValueError(f"{self.config}: `targets` is for regression tasks")
+            bad = {v for v in self.symbol_aliases.values() if v not in self.labels}
+            if bad:
+                raise ValueError(f"{self.config}: symbol_aliases map to unknown labels {sorted(bad)}")
+        else:
+            if not self.targets or len(set(self.targets)) != len(self.targets):
+                raise ValueError(f"{self.config}: a {self.type} task needs distinct `targets`")
+            if self.labels:
+                raise ValueError(f"{self.config}: `labels` is for classification tasks")
+        if self.class_weights is not None and len(self.class_weights) != len(self.labels or []):
+            raise ValueError(f"{self.config}: class_weights needs one weight per label")
+        return self
+
+    @property
+    def is_token_level(self) -> bool:
+        return self.type in TOKEN_TYPES
+
+    @property
+    def label_columns(self) -> list[str]:
+        """Dataset columns holding the supervision: `label` for classification, one column per target otherwise."""
+        return ["label"] if self.labels else list(self.targets or [])
+
+
+class SuiteSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    pretty_name: str
+    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
+    dataset_repo: str = Field(pattern=r"^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")
+    license: str
+    homepage: str
+    description: str
+    citation: str
+    upstream: UpstreamSpec
+    tasks: list[TaskSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> SuiteSpec:
+        seen: dict[str, str] = {}
+        for task in self.tasks:
+            for name in [task.config, *task.upstream_names]:
+                if name in seen and seen[name] != task.config:
+                    raise ValueError(f"name {name!r} is used by both {seen[name]} and {task.config}")
+                seen[name] = task.config
+            if not set(task.splits) <= set(self.upstream.split_files):
+                raise ValueError(f"{task.config}: splits {task.splits} not all in upstream.split_files")
+        return self
+
+    @property
+    def tag(self) -> str:
+        """The release tag of the dataset repo for this suite version."""
+        return f"v{self.version}"
+
+    def task(self, config: str) -> TaskSpec:
+        for task in self.tasks:
+            if task.config == config:
+                return task
+        from gfmbench.errors import UnknownNameError
+
+        raise UnknownNameError(f"{self.name} config", config, [t.config for t in self.tasks])

@@ -52,7 +52,16 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
         size_categories=[size_category(total)],
         tags=["biology", "genomics", "gfmbench", *sorted({t.alphabet.lower() for t in built})],
         configs=configs,
-        gfmbench={"suite": suite.name, "version": suite.version, "builder_version": manifest["builder_version"]},
+        gfmbench={
+            "suite": suite.name,
+            "version": suite.version,
+            "builder_version": manifest["builder_version"],
+            # Row counts live here rather than in `dataset_info`, whose split entries also need Arrow byte sizes.
+            "num_rows": {
+                task.config: {split: info["rows"] for split, info in manifest["configs"][task.config]["splits"].items()}
+                for task in built
+            },
+        },
     )
     lines = [
         "---",

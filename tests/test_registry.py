@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from gfmbench.errors import ConfigError, UnknownNameError
+from gfmbench.suites import get_suite, get_task
+from gfmbench.suites.registry import load_suite_file
+from gfmbench.suites.schema import TOKEN_TYPES
+
+RGB_CONFIGS = ["mRNA_degrade", "SNMD", "SNMR", "SSP_Archive2", "SSP_RNAStralign", "SSP_bpRNA", "TE_Arabidopsis",
+               "TE_Rice", "Region_Arabidopsis", "Region_Rice"]
+
+
+def test_rgb_declares_the_ten_configs() -> None:
+    suite = get_suite("rgb")
+    assert [t.config for t in suite.tasks] == RGB_CONFIGS
+    assert suite.dataset_repo == "gfmbench/rgb" and suite.tag == "v1.0.0"
+    mrna = suite.task("mRNA_degrade")
+    assert mrna.type == "token_regression" and mrna.targets == ["reactivity", "deg_Mg_pH10", "deg_Mg_50C"]
+    assert mrna.direction == "lower"
+    assert suite.task("SNMR").labels == ["A", "T", "G", "C"]
+    assert all(t.labels == ["(", ")", "."] for t in suite.tasks if t.config.startswith("SSP_"))
+    assert {t.type for t in suite.tasks} <= TOKEN_TYPES | {"sequence_classification"}
+
+
+@pytest.mark.parametrize(("alias", "config"), [("RNA-SSP-Archive2", "SSP_Archive2"), ("RNA-mRNA", "mRNA_degrade"),
+                                                ("RNA-TE-Prediction.Arabidopsis", "TE_Arabidopsis"),
+                                                ("rgb/SNMD", "SNMD"), ("RNA-SSP-rnastralign", "SSP_RNAStralign")])
+def test_upstream_names_are_aliases(alias: str, config: str) -> None:
+    suite, task = get_task(alias)
+    assert suite.name == "rgb" and task.config == config
+
+
+def test_unknown_task_suggests_closest() -> None:
+    with pytest.raises(UnknownNameError) as err:
+        get_task("SSP_Archiv2")
+    assert "did you mean 'SSP_Archive2'" in str(err.value)
+    with pytest.raises(UnknownNameError, match="unknown suite 'rbg'; did you mean 'rgb'"):
+        get_suite("rbg")
+
+
+def _rgb_document() -> dict:
+    from importlib import resources
+
+    return yaml.safe_load(resources.files("gfmbench.suites").joinpath("rgb.yaml").read_text())
+
+
+def test_unknown_key_is_an_error_naming_the_field() -> None:
+    doc = _rgb_document()
+    doc["tasks"][3]["primary_metrc"] = "f1_macro"
+    with pytest.raises(ConfigError, match=r"tasks\.3\.primary_metrc: Extra inputs are not permitted"):
+        load_suite_file(yaml.safe_dump(doc), "rgb.yaml")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("primary_metric", "auprc", "primary_metric 'auprc' is not in metrics"),
+    ("type", "pair_classification", "tasks.0.type"),
+    ("direction", "up", "tasks.0.direction"),
+    ("targets", None, "needs distinct `targets`"),
+])
+def test_inconsistent_task_is_rejected(field: str, value: object, message: str) -> None:
+    doc = _rgb_document()
+    doc["tasks"][0][field] = value
+    with pytest.raises(ConfigError, match=message):
+        load_suite_file(yaml.safe_dump(doc), "rgb.yaml")
+
+
+def test_duplicate_alias_is_rejected() -> None:
+    doc = _rgb_document()
+    doc["tasks"][1]["upstream_names"].append("RNA-mRNA")
+    with pytest.raises(ConfigError, match="'RNA-mRNA' is used by both"):
+        load_suite_file(yaml.safe_dump(doc), "rgb.yaml")
+
+
+def test_tasks_command_prints_the_registry() -> None:
+    out = subprocess.run([sys.executable, "-m", "gfmbench", "tasks", "--suite", "rgb"], capture_output=True, text=True,
+                         check=True).stdout
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["suite", "config", "type"]
+    assert len(lines) == 2 + len(RGB_CONFIGS)
+    assert any("SSP_Archive2" in line and "f1_macro (↑)" in line and "apache-2.0" in line for line in lines)
+    assert any("mRNA_degrade" in line and "mcrmse (↓)" in line for line in lines)
+
+
+def test_tasks_command_unknown_suite_exits_cleanly() -> None:
+    out = subprocess.run([sys.executable, "-m", "gfmbench", "tasks", "--suite", "rbg"], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "did you mean 'rgb'" in out.stderr and "Traceback" not in out.stderr

@@ -88,15 +88,18 @@ def resolve_raw_dir(suite: SuiteSpec, raw_dir: str | Path | None = None, verific
     return download_release(suite, verification)
 
 
-def download_release(suite: SuiteSpec, verification: Verification = "all_checks") -> Path:
-    """Download the upstream archive with huggingface_hub (retries and resume are its job), verify, extract."""
+def download_release(suite: SuiteSpec, verification: Verification = "all_checks", endpoint: str | None = None) -> Path:
+    """Download the upstream archive with huggingface_hub (retries and resume are its job), verify, extract.
+
+    `endpoint` defaults to HF_ENDPOINT; any mirror of the upstream repo works (the local hub included).
+    """
     up = suite.upstream
     if not up.hub_repo or not up.archive:
         raise ConfigError(f"suite {suite.name!r} declares no download location; pass --raw-dir")
     from huggingface_hub import hf_hub_download
 
     target = raw_cache_dir() / suite.name
-    archive = Path(hf_hub_download(up.hub_repo, up.archive, repo_type=up.hub_repo_type,
+    archive = Path(hf_hub_download(up.hub_repo, up.archive, repo_type=up.hub_repo_type, endpoint=endpoint,
                                    cache_dir=str(raw_cache_dir() / "downloads")))
     manifest = ChecksumManifest.for_suite(suite)
     digest = sha256_file(archive)

@@ -2,7 +2,7 @@
 
 Three routes, in order: `--raw-dir` (one suite's copy in the upstream layout), `GFMBENCH_RAW_DIR/<folder>` (a root
 with one folder per suite), or a download of the upstream archive into `GFMBENCH_HOME/raw` (verified, then
-extracted safely). The manifests in `checksums/` list the sha256 of every upstream file we have seen.
+extracted safely). The manifests in `upstream-checksums/` list the sha256 of every upstream file we have seen.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class ChecksumManifest:
 
     @classmethod
     def for_suite(cls, suite: SuiteSpec) -> ChecksumManifest:
-        entry = resources.files("gfmbench.loaders").joinpath("checksums", f"{suite.name}.json")
+        entry = resources.files("gfmbench.loaders").joinpath("upstream-checksums", f"{suite.name}.json")
         if not entry.is_file():
             return cls(archive=None, files={})
         data = json.loads(entry.read_text(encoding="utf-8"))

@@ -40,7 +40,7 @@ def test_wheel_contains_every_subpackage_and_data(tmp_path: Path) -> None:
     wheel = next((tmp_path / "dist").glob("gfmbench-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "gfmbench/suites/rgb.yaml" in names
-    assert "gfmbench/loaders/checksums/rgb.json" in names
+    assert "gfmbench/loaders/upstream-checksums/rgb.json" in names
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)

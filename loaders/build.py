@@ -127,7 +127,7 @@ def build_suite(
                 reason = f"raw release {raw} has no folder {' or '.join(task.upstream_names)}"
                 if explicit:
                     raise MissingDataError(f"{task.config}: {reason}")
-                log.warning("skipping %s: %s", task.config, reason)
+                log.info("skipping %s: %s", task.config, reason)
                 report.skipped[task.config] = reason
                 continue
             fmt = formats[task.format]
@@ -137,7 +137,7 @@ def build_suite(
                 name = suite.upstream.split_files[split]
                 path = task_dir / name
                 if not path.is_file():
-                    log.warning("%s: split %r missing (%s not found); skipped, not faked", task.config, split, path)
+                    log.info("%s: split %r missing (%s not found); skipped, not faked", task.config, split, path)
                     entry["missing_splits"].append(split)
                     continue
                 raw_file = check_file(path, f"{task_dir.name}/{name}", checksums, verification)
@@ -151,7 +151,7 @@ def build_suite(
                 reason = f"no split file ({', '.join(suite.upstream.split_files[s] for s in task.splits)}) in {task_dir}"
                 if explicit:
                     raise MissingDataError(f"{task.config}: {reason}")
-                log.warning("skipping %s: %s", task.config, reason)
+                log.info("skipping %s: %s", task.config, reason)
                 report.skipped[task.config] = reason
                 continue
             built[task.config] = entry

@@ -12,8 +12,13 @@ source "$VENV/bin/activate"
 stamp="$VENV/.gfmbench-installed"
 want="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-64)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  python -m pip install --quiet --upgrade pip
-  python -m pip install --quiet "torch==2.13.0"
-  python -m pip install --quiet -e "$ROOT[test]"
+  echo "Installing gfmbench into $VENV (log: $VENV/install.log) ..." >&2
+  if ! { python -m pip install --upgrade pip \
+         && python -m pip install "torch==2.13.0" \
+         && python -m pip install -e "$ROOT[test]"; } > "$VENV/install.log" 2>&1; then
+    tail -n 40 "$VENV/install.log" >&2
+    echo "Installation failed; full log in $VENV/install.log" >&2
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi

@@ -1,0 +1,74 @@
+"""Metric names as the suite files use them (`f1_macro`, `mcrmse`, `bp_f1`, ...) -> the pure function that computes
+them and the `evaluate` module that wraps it. The harness scores through here; the registry tests check that every
+metric a suite names is listed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from gfmbench.errors import UnknownNameError
+from gfmbench.metrics import functional as F
+from gfmbench.metrics.structure import structure_scores
+
+Inputs = Literal["labels", "scores", "multilabel", "regression", "structure"]
+
+
+@dataclass(frozen=True)
+class MetricEntry:
+    function: Callable[..., Any]
+    inputs: Inputs
+    module: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    key: str | None = None  # for functions returning a dict: the value to report
+    direction: Literal["higher", "lower"] = "higher"
+
+    def __call__(self, references: Any, predictions: Any, **kwargs: Any) -> float:
+        value = self.function(references, predictions, **{**self.kwargs, **kwargs})
+        return float(value[self.key]) if self.key is not None else value
+
+
+CATALOG: dict[str, MetricEntry] = {
+    "accuracy": MetricEntry(F.accuracy, "labels", "accuracy"),
+    "f1_macro": MetricEntry(F.f1, "labels", "f1", {"average": "macro"}),
+    "f1_micro": MetricEntry(F.f1, "labels", "f1", {"average": "micro"}),
+    "f1_weighted": MetricEntry(F.f1, "labels", "f1", {"average": "weighted"}),
+    "f1_binary": MetricEntry(F.f1, "labels", "f1", {"average": "binary"}),
+    "precision_macro": MetricEntry(F.precision, "labels", "precision", {"average": "macro"}),
+    "recall_macro": MetricEntry(F.recall, "labels", "recall", {"average": "macro"}),
+    "mcc": MetricEntry(F.mcc, "labels", "mcc"),
+    "roc_auc": MetricEntry(F.roc_auc, "scores", "roc_auc"),
+    "pr_auc": MetricEntry(F.pr_auc, "scores", "pr_auc"),
+    "multilabel_f1_macro": MetricEntry(F.multilabel_f1, "multilabel", "multilabel_f1", {"average": "macro"}),
+    "multilabel_f1_micro": MetricEntry(F.multilabel_f1, "multilabel", "multilabel_f1", {"average": "micro"}),
+    "multilabel_roc_auc": MetricEntry(F.multilabel_roc_auc, "multilabel", "multilabel_roc_auc", key="roc_auc"),
+    "multilabel_pr_auc": MetricEntry(F.multilabel_pr_auc, "multilabel", "multilabel_pr_auc", key="pr_auc"),
+    "subset_accuracy": MetricEntry(F.subset_accuracy, "multilabel", "subset_accuracy"),
+    "mse": MetricEntry(F.mse, "regression", "mse", direction="lower"),
+    "rmse": MetricEntry(F.rmse, "regression", "rmse", direction="lower"),
+    "mae": MetricEntry(F.mae, "regression", "mae", direction="lower"),
+    "r2": MetricEntry(F.r2, "regression", "r2"),
+    "pearson": MetricEntry(F.pearson, "regression", "pearson"),
+    "spearman": MetricEntry(F.spearman, "regression", "spearman"),
+    "mcrmse": MetricEntry(F.mcrmse, "regression", "mcrmse", direction="lower"),
+    "bp_f1": MetricEntry(structure_scores, "structure", "rna_structure", key="bp_f1"),
+    "bp_f1_shift1": MetricEntry(structure_scores, "structure", "rna_structure", key="bp_f1_shift1"),
+    "bp_mcc": MetricEntry(structure_scores, "structure", "rna_structure", key="bp_mcc"),
+}
+
+
+def get_metric(name: str) -> MetricEntry:
+    if name not in CATALOG:
+        raise UnknownNameError("metric", name, CATALOG)
+    return CATALOG[name]
+
+
+def module_path(module: str) -> Path:
+    """The folder of an `evaluate` module shipped with gfmbench: `evaluate.load(str(module_path("mcc")))`."""
+    path = Path(str(resources.files("gfmbench.metrics").joinpath(module)))
+    if not (path / f"{module}.py").is_file():
+        raise UnknownNameError("metric module", module, sorted({e.module for e in CATALOG.values()}))
+    return path

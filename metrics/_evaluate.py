@@ -72,3 +72,50 @@ class GfmbenchMetric(evaluate.Metric):
     def _compute(self, predictions: Any = None, references: Any = None, **kwargs: Any) -> dict[str, Any]:
         value = type(self).function(references, predictions, **kwargs)
         return dict(value) if isinstance(value, dict) else {self.result_key: value}
+
+
+# Argument descriptions shared by the modules' usage texts (each module adds its returns and examples).
+LABEL_ARGS = """    predictions: predicted class ids, or scores/logits with one more trailing axis (argmax is taken). Sequence
+        level: one per example; token level: one list per sequence (padded or ragged).
+    references: reference class ids, same layout; positions equal to `ignore_index` are not scored.
+    ignore_index (int, default -100): the reference value of positions that are not scored."""
+AVERAGE_ARGS = """    average (str, default "macro"): "macro" (unweighted mean over the labels present in references or
+        predictions, as scikit-learn), "micro", "weighted" (by support) or "binary" (the `pos_label` class).
+    num_classes (int, optional): checks labels are in range and fixes the label set.
+    pos_label (int, default 1): the positive class for average="binary"."""
+SCORE_ARGS = """    predictions: scores: one per example for binary tasks, or one per class (one-vs-rest); token level: one list
+        per sequence.
+    references: class ids, same layout; positions equal to `ignore_index` are not scored.
+    ignore_index (int, default -100): the reference value of positions that are not scored."""
+MULTILABEL_ARGS = """    predictions: one score (probability) per label and example, shape (n, labels).
+    references: one 0/1 value per label and example, shape (n, labels)."""
+REGRESSION_ARGS = """    predictions: predicted values: scalars, per-position lists, or per-position target vectors.
+    references: reference values, same layout; null (None) or NaN marks a position that is not scored.
+    n_targets (int, default 1): with several targets, the last axis holds them and one value per target is
+        returned (a list).
+    mask (array of bool, optional): further positions to leave out."""
+SKLEARN_CITATION = """\\
+@article{scikit-learn,
+  title   = {Scikit-learn: Machine Learning in {P}ython},
+  author  = {Pedregosa, F. and Varoquaux, G. and Gramfort, A. and others},
+  journal = {Journal of Machine Learning Research},
+  volume  = {12},
+  pages   = {2825--2830},
+  year    = {2011}
+}
+"""
+SCIPY_CITATION = """\\
+@article{scipy2020,
+  title   = {{SciPy} 1.0: Fundamental Algorithms for Scientific Computing in {P}ython},
+  author  = {Virtanen, P. and Gommers, R. and Oliphant, T. E. and others},
+  journal = {Nature Methods},
+  volume  = {17},
+  pages   = {261--272},
+  year    = {2020}
+}
+"""
+
+
+def usage(args: str, returns: str, examples: str) -> str:
+    """The `inputs_description` of a module: arguments, returns, and examples that run as doctests."""
+    return f"\nArgs:\n{args}\nReturns:\n    {returns}\nExamples:\n{examples}"

@@ -6,22 +6,18 @@ See README.md beside this file (the metric card).
 from gfmbench.metrics import _evaluate as base
 from gfmbench.metrics.functional import mcc
 
-_INPUTS = """
-Args:
-    predictions: predicted class ids, or scores/logits with one more trailing axis (argmax is taken). Sequence
-        level: one per example; token level: one list per sequence (padded or ragged).
-    references: reference class ids, same layout; positions equal to `ignore_index` are not scored.
-    ignore_index (int, default -100): the reference value of positions that are not scored.
-Returns:
-    mcc (float): in [-1, 1]; 0 is chance level; higher is better.
-Examples:
+_INPUTS = base.usage(
+    args=base.LABEL_ARGS,
+    returns='mcc (float): in [-1, 1]; 0 is chance level; higher is better.',
+    examples="""\
     >>> import evaluate
     >>> metric = evaluate.load("metrics/mcc")
     >>> metric.compute(references=[1, 1, 0, 0], predictions=[1, 0, 0, 0])
     {'mcc': 0.5773502691896258}
     >>> metric.compute(references=[[0, 1, -100], [1, 1, -100]], predictions=[[0, 1, 0], [1, 0, 0]])
     {'mcc': 0.5773502691896258}
-"""
+""",
+)
 
 _CITATION = """\
 @article{matthews1975,

@@ -6,21 +6,16 @@ See README.md beside this file (the metric card).
 from gfmbench.metrics import _evaluate as base
 from gfmbench.metrics.functional import mcrmse
 
-_INPUTS = """
-Args:
-    predictions: predicted values: scalars, per-position lists, or per-position target vectors.
-    references: reference values, same layout; null (None) or NaN marks a position that is not scored.
-    n_targets (int, default: size of the last axis): with several targets, the last axis holds them and one value per target is
-        returned (a list).
-    mask (array of bool, optional): further positions to leave out.
-Returns:
-    mcrmse (float): >= 0, lower is better.
-Examples:
+_INPUTS = base.usage(
+    args='    predictions: predicted values: scalars, per-position lists, or per-position target vectors.\n    references: reference values, same layout; null (None) or NaN marks a position that is not scored.\n    n_targets (int, default: size of the last axis): with several targets, the last axis holds them and one value per target is\n        returned (a list).\n    mask (array of bool, optional): further positions to leave out.',
+    returns='mcrmse (float): >= 0, lower is better.',
+    examples="""\
     >>> import evaluate
     >>> metric = evaluate.load("metrics/mcrmse")
     >>> metric.compute(references=[[[0.0, 1.0], [0.0, None]]], predictions=[[[3.0, 1.0], [4.0, 7.0]]])
     {'mcrmse': 1.7677669529663689}
-"""
+""",
+)
 
 _CITATION = """\
 @article{wayment2022openvaccine,

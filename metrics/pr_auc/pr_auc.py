@@ -6,31 +6,18 @@ See README.md beside this file (the metric card).
 from gfmbench.metrics import _evaluate as base
 from gfmbench.metrics.functional import pr_auc
 
-_INPUTS = """
-Args:
-    predictions: scores: one per example for binary tasks, or one per class (one-vs-rest); token level: one list
-        per sequence.
-    references: class ids, same layout; positions equal to `ignore_index` are not scored.
-    ignore_index (int, default -100): the reference value of positions that are not scored.
-Returns:
-    pr_auc (float): in [0, 1]; chance level is the positive rate; higher is better.
-Examples:
+_INPUTS = base.usage(
+    args=base.SCORE_ARGS,
+    returns='pr_auc (float): in [0, 1]; chance level is the positive rate; higher is better.',
+    examples="""\
     >>> import evaluate
     >>> metric = evaluate.load("metrics/pr_auc")
     >>> metric.compute(references=[0, 0, 1, 1], predictions=[0.1, 0.4, 0.35, 0.8])
     {'pr_auc': 0.8333333333333333}
-"""
+""",
+)
 
-_CITATION = """\
-@article{scikit-learn,
-  title   = {Scikit-learn: Machine Learning in {P}ython},
-  author  = {Pedregosa, F. and Varoquaux, G. and Gramfort, A. and others},
-  journal = {Journal of Machine Learning Research},
-  volume  = {12},
-  pages   = {2825--2830},
-  year    = {2011}
-}
-"""
+_CITATION = base.SKLEARN_CITATION
 
 
 class PrAuc(base.GfmbenchMetric):

@@ -6,30 +6,18 @@ See README.md beside this file (the metric card).
 from gfmbench.metrics import _evaluate as base
 from gfmbench.metrics.functional import subset_accuracy
 
-_INPUTS = """
-Args:
-    predictions: one score (probability) per label and example, shape (n, labels).
-    references: one 0/1 value per label and example, shape (n, labels).
-    threshold (float, default 0.5): a score >= threshold is a positive.
-Returns:
-    subset_accuracy (float): in [0, 1], higher is better.
-Examples:
+_INPUTS = base.usage(
+    args=base.MULTILABEL_ARGS + "\n" + '    threshold (float, default 0.5): a score >= threshold is a positive.',
+    returns='subset_accuracy (float): in [0, 1], higher is better.',
+    examples="""\
     >>> import evaluate
     >>> metric = evaluate.load("metrics/subset_accuracy")
     >>> metric.compute(references=[[1, 0], [0, 1]], predictions=[[0.9, 0.2], [0.4, 0.3]])
     {'subset_accuracy': 0.5}
-"""
+""",
+)
 
-_CITATION = """\
-@article{scikit-learn,
-  title   = {Scikit-learn: Machine Learning in {P}ython},
-  author  = {Pedregosa, F. and Varoquaux, G. and Gramfort, A. and others},
-  journal = {Journal of Machine Learning Research},
-  volume  = {12},
-  pages   = {2825--2830},
-  year    = {2011}
-}
-"""
+_CITATION = base.SKLEARN_CITATION
 
 
 class SubsetAccuracy(base.GfmbenchMetric):

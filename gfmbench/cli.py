@@ -57,6 +57,39 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _format_cell(value: object) -> str:
+    if isinstance(value, tuple):
+        mean, std = value
+        return f"{mean:.4f}" if std != std else f"{mean:.4f} ± {std:.4f}"  # std is NaN for a single seed
+    return str(value)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gfmbench.harness.run import RunConfig, run
+    from gfmbench.table import format_table
+
+    report = run(RunConfig(
+        model=args.model, suite=args.suite, tasks=args.tasks, seeds=args.seeds, epochs=args.epochs,
+        batch_size=args.batch_size, learning_rate=args.learning_rate, max_length=args.max_length,
+        output_dir=Path(args.output_dir) if args.output_dir else None, overwrite=args.overwrite,
+        trust_remote_code=args.trust_remote_code, dataset_revision=args.dataset_revision, push_to=args.push_to,
+        progress=not args.no_progress,
+    ))
+    reused = sum(u.reused for u in report.units)
+    print(f"\n{report.model.short} on {report.suite.name} (test split; mean ± std over seeds; "
+          f"{len(report.units) - reused} unit(s) run, {reused} reused)")
+    rows = report.summary()
+    metrics = sorted({k for r in rows for k in r} - {"task", "seeds", "primary", "direction", "truncated_positions"},
+                     key=lambda m: (not any(r["primary"] == m for r in rows), m))
+    print(format_table(["task", "seeds", *metrics],
+                       [[r["task"], r["seeds"], *(_format_cell(r[m]) if m in r else "" for m in metrics)]
+                        for r in rows]))
+    print(f"results: {report.output_dir}")
+    return 0
+
+
 def _cmd_hub_serve(args: argparse.Namespace) -> int:
     from gfmbench.hub.server import serve_forever
 
@@ -102,6 +135,23 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--force-tag", action="store_true", help="move an existing release tag to the new content")
     build.add_argument("--no-progress", action="store_true", help="no progress bars")
     build.set_defaults(func=_cmd_build)
+
+    run_ = sub.add_parser("run", help="fine-tune and evaluate a model on a suite's tasks (AutoBench)")
+    run_.add_argument("--model", required=True, help="ORG/NAME[@REVISION] on the hub, or a local folder")
+    run_.add_argument("--suite", required=True, help="suite name (e.g. rgb)")
+    run_.add_argument("--tasks", nargs="+", metavar="TASK", help="config names or upstream aliases (default: all)")
+    run_.add_argument("--seeds", nargs="+", type=int, default=[0], metavar="SEED")
+    run_.add_argument("--epochs", type=int, help="default: the suite's")
+    run_.add_argument("--batch-size", type=int, help="default: the suite's")
+    run_.add_argument("--learning-rate", type=float, help="default: the suite's")
+    run_.add_argument("--max-length", type=int, help="max nucleotides per sequence (default: the task's)")
+    run_.add_argument("--dataset-revision", help="dataset tag/branch/commit (default: the suite's release tag)")
+    run_.add_argument("--output-dir", help="results store (default: $GFMBENCH_HOME/results)")
+    run_.add_argument("--push-to", metavar="REPO", help="publish results to this dataset repo (local hub)")
+    run_.add_argument("--trust-remote-code", action="store_true", help="allow code shipped with the model to run")
+    run_.add_argument("--overwrite", action="store_true", help="recompute units that are already done")
+    run_.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run_.set_defaults(func=_cmd_run)
 
     hub = sub.add_parser("hub", help="the local hub (a folder of git repos served like huggingface.co)")
     hub_sub = hub.add_subparsers(dest="hub_command", required=True, metavar="ACTION")

@@ -41,6 +41,17 @@ class UpstreamSpec(_Strict):
         return self
 
 
+class TrainingDefaults(_Strict):
+    """Fine-tuning defaults of the reference setup; CLI flags override them."""
+
+    epochs: int = Field(10, gt=0)
+    batch_size: int = Field(8, gt=0)
+    learning_rate: float = Field(2e-5, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    patience: int = Field(3, ge=1, description="Evaluations without improvement before early stopping.")
+    validation_fraction: float = Field(0.1, gt=0, lt=1, description="Carved from train when there is no validation.")
+
+
 class TaskSpec(_Strict):
     config: str = Field(description="Config name in the dataset repo; the canonical task name.")
     upstream_names: list[str] = Field(min_length=1, description="Upstream task names (aliases); the first is "
@@ -63,6 +74,7 @@ class TaskSpec(_Strict):
     max_length: int = Field(gt=0, description="Max sequence length of the reference setup, in nucleotides.")
     source: str = Field("", description="Where the task's data originally comes from.")
     license: str | None = Field(None, description="Overrides the suite license for this task.")
+    training: TrainingDefaults | None = Field(None, description="Overrides the suite's training defaults.")
 
     @model_validator(mode="after")
     def _consistent(self) -> TaskSpec:
@@ -107,6 +119,7 @@ class SuiteSpec(_Strict):
     description: str
     citation: str
     upstream: UpstreamSpec
+    training: TrainingDefaults = Field(default_factory=TrainingDefaults)
     tasks: list[TaskSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -125,6 +138,9 @@ class SuiteSpec(_Strict):
     def tag(self) -> str:
         """The release tag of the dataset repo for this suite version."""
         return f"v{self.version}"
+
+    def training_for(self, task: TaskSpec) -> TrainingDefaults:
+        return task.training or self.training
 
     def task(self, config: str) -> TaskSpec:
         for task in self.tasks:

@@ -1,0 +1,146 @@
+"""Tokenisation and nucleotide <-> token alignment, so that every model is scored per nucleotide whatever its
+tokenizer (single nucleotide, k-mer, overlapping k-mer, BPE).
+
+The rules (one each way):
+* **labels to tokens**: a token takes the label of its first nucleotide (classification), or the mean of its
+  nucleotides' values, ignoring unscored ones (regression). Special tokens get the ignore value.
+* **predictions to nucleotides**: a nucleotide takes the prediction of the covering token with the greatest start
+  (the only covering token, except for overlapping k-mers). Nucleotides cut off by truncation get no prediction and
+  are counted in the result as `truncated_positions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+IGNORE_INDEX = -100
+DNA_BASES = set("ACGT")
+
+
+@dataclass(frozen=True)
+class InputFormat:
+    """How a nucleotide sequence becomes tokenizer input text."""
+
+    kind: Literal["raw", "kmer_overlap"] = "raw"
+    k: int = 1
+    translate: dict[str, str] = field(default_factory=dict)  # e.g. {"U": "T"} for a DNA vocabulary
+
+    def text(self, sequence: str) -> str:
+        seq = sequence.translate(str.maketrans(self.translate)) if self.translate else sequence
+        if self.kind == "kmer_overlap":
+            return " ".join(seq[i:i + self.k] for i in range(max(1, len(seq) - self.k + 1)))
+        return seq
+
+    def spans(self, offsets: np.ndarray) -> np.ndarray:
+        """Character offsets (T, 2) of the input text -> nucleotide spans (T, 2)."""
+        if self.kind == "kmer_overlap":
+            start = offsets[:, 0] // (self.k + 1)
+            return np.stack([start, start + self.k], axis=1)
+        return offsets
+
+    def describe(self) -> str:
+        base = "overlapping {k}-mers".format(k=self.k) if self.kind == "kmer_overlap" else "raw sequence"
+        return base + (f", {''.join(f'{a}->{b}' for a, b in self.translate.items())}" if self.translate else "")
+
+
+def detect_input_format(tokenizer: Any) -> InputFormat:
+    """Infer the input format from the vocabulary: a vocabulary of only k-mers over ACGT (k >= 2) with no single
+    nucleotides is the DNABERT-1 overlapping scheme; U/T are converted to whichever the vocabulary knows."""
+    specials = set(getattr(tokenizer, "all_special_tokens", []))
+    words = [w for w in tokenizer.get_vocab() if w not in specials and not w.startswith("[")]
+    has_t = any("T" in w.upper() for w in words)
+    has_u = any("U" in w.upper() for w in words)
+    translate = {"U": "T"} if has_t and not has_u else {"T": "U"} if has_u and not has_t else {}
+    lengths = {len(w) for w in words}
+    if len(lengths) == 1 and (k := lengths.pop()) >= 2 and all(set(w) <= DNA_BASES for w in words) \
+            and len(words) >= 0.9 * 4 ** k:
+        return InputFormat("kmer_overlap", k, translate)
+    return InputFormat("raw", 1, translate)
+
+
+@dataclass
+class EncodedSequence:
+    input_ids: list[int]
+    token_type_ids: list[int] | None
+    spans: np.ndarray  # (T, 2) nucleotide span per token; (-1, -1) for special tokens
+    nt_to_token: np.ndarray  # (n,) token index giving each nucleotide its prediction; -1 if truncated away
+
+    @property
+    def truncated_positions(self) -> int:
+        return int((self.nt_to_token < 0).sum())
+
+
+def encode(tokenizer: Any, fmt: InputFormat, sequences: list[str], max_length: int | None,
+           pairs: list[str] | None = None) -> list[EncodedSequence]:
+    """Tokenise a batch with offsets and compute each sequence's alignment."""
+    texts = [fmt.text(s) for s in sequences]
+    batch = tokenizer(texts, pairs, return_offsets_mapping=True, return_special_tokens_mask=True,
+                      truncation=max_length is not None, max_length=max_length)
+    out = []
+    for i, seq in enumerate(sequences):
+        offsets = np.asarray(batch["offset_mapping"][i], dtype=np.int64).reshape(-1, 2)
+        special = np.asarray(batch["special_tokens_mask"][i], dtype=bool)
+        if pairs is not None:
+            special |= np.asarray(batch.sequence_ids(i)) != 0  # only the first sequence is nucleotide-aligned
+        spans = fmt.spans(offsets)
+        spans[special] = -1
+        spans[~special] = np.minimum(spans[~special], len(seq))
+        out.append(EncodedSequence(
+            input_ids=list(batch["input_ids"][i]),
+            token_type_ids=list(batch["token_type_ids"][i]) if "token_type_ids" in batch else None,
+            spans=spans,
+            nt_to_token=nucleotide_to_token(spans, len(seq)),
+        ))
+    return out
+
+
+def nucleotide_to_token(spans: np.ndarray, n: int) -> np.ndarray:
+    """For each nucleotide, the covering token with the greatest start (-1 where no token covers it)."""
+    result = np.full(n, -1, dtype=np.int64)
+    real = np.flatnonzero(spans[:, 0] >= 0)
+    if real.size == 0:
+        return result
+    starts, ends = spans[real, 0], spans[real, 1]
+    order = np.argsort(starts, kind="stable")  # later (greater) starts overwrite earlier ones
+    real, starts, ends = real[order], starts[order], ends[order]
+    lengths = np.maximum(ends - starts, 0)
+    positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    result[positions] = np.repeat(real, lengths)
+    return result
+
+
+def token_class_labels(encoded: EncodedSequence, labels: list[int] | np.ndarray, ignore: int = -1) -> list[int]:
+    """Each token takes its first nucleotide's class; special tokens and ignored nucleotides give -100."""
+    labels = np.asarray(labels, dtype=np.int64)
+    out = np.full(len(encoded.spans), IGNORE_INDEX, dtype=np.int64)
+    real = encoded.spans[:, 0] >= 0
+    first = labels[encoded.spans[real, 0]]
+    out[real] = np.where(first == ignore, IGNORE_INDEX, first)
+    return out.tolist()
+
+
+def token_values(encoded: EncodedSequence, values: np.ndarray) -> np.ndarray:
+    """Each token takes the mean of its nucleotides' values (NaN = unscored, ignored); (T, k) with NaN rows for
+    special tokens and tokens with no scored nucleotide."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, None]
+    out = np.full((len(encoded.spans), values.shape[1]), np.nan)
+    for t, (start, end) in enumerate(encoded.spans):
+        if start >= 0 and end > start:
+            chunk = values[start:end]
+            scored = ~np.isnan(chunk)
+            counts = scored.sum(axis=0)
+            with np.errstate(invalid="ignore"):
+                out[t] = np.where(counts > 0, np.nansum(chunk, axis=0) / np.maximum(counts, 1), np.nan)
+    return out
+
+
+def to_nucleotides(encoded: EncodedSequence, token_outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Token-level outputs (T, ...) -> nucleotide-level outputs (n, ...) and the covered mask (n,)."""
+    covered = encoded.nt_to_token >= 0
+    index = np.where(covered, encoded.nt_to_token, 0)
+    return np.asarray(token_outputs)[index], covered

@@ -1,0 +1,163 @@
+"""Result cards: the Hub-native `.eval_results/<suite>.yaml` entries and `model-index` metadata, an aggregated
+Parquet table, and publishing them (results to a results dataset repo, eval results to the model repo)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from gfmbench.atomic import atomic_write
+from gfmbench.harness.results import RESULT_FILE, UnitResult
+
+if TYPE_CHECKING:
+    from gfmbench.harness.run import RunReport
+
+log = logging.getLogger(__name__)
+
+
+def eval_result_entries(report: RunReport, source_url: str | None = None) -> list[Any]:
+    from huggingface_hub import EvalResultEntry
+
+    from gfmbench import __version__
+
+    entries = []
+    for row in report.summary():
+        mean, std = row[row["primary"]]
+        results = [u.result for u in report.units if u.result.key.task == row["task"]]
+        entries.append(EvalResultEntry(
+            dataset_id=report.suite.dataset_repo,
+            task_id=row["task"],
+            dataset_revision=results[0].key.dataset_revision,
+            value=round(mean, 6),
+            date=date.today().isoformat(),
+            source_url=source_url,
+            source_name="gfmbench" if source_url else None,
+            notes=f"{row['primary']} on the test split ({row['direction']} is better), mean over {row['seeds']} "
+                  f"seed(s), std {std:.4f}; fine-tuned with gfmbench {__version__}",
+        ))
+    return entries
+
+
+def eval_results_yaml(entries: list[Any]) -> str:
+    from huggingface_hub import eval_result_entries_to_yaml
+
+    return yaml.safe_dump(eval_result_entries_to_yaml(entries), sort_keys=False, allow_unicode=True)
+
+
+def model_card(report: RunReport) -> str:
+    """A model card whose metadata carries the legacy `model-index` results."""
+    from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+    results = []
+    for row in report.summary():
+        unit = next(u.result for u in report.units if u.result.key.task == row["task"])
+        results.append(EvalResult(
+            task_type=unit.task_type.replace("_", "-"),
+            dataset_type=report.suite.dataset_repo,
+            dataset_name=f"{report.suite.pretty_name}: {row['task']}",
+            dataset_config=row["task"],
+            dataset_split="test",
+            dataset_revision=unit.key.dataset_revision,
+            metric_type=row["primary"],
+            metric_value=round(row[row["primary"]][0], 6),
+            metric_name=f"{row['primary']} (mean of {row['seeds']} seeds)",
+        ))
+    data = ModelCardData(model_name=report.model.model_id, eval_results=results, tags=["gfmbench"])
+    content = (f"---\n{data.to_yaml()}\n---\n# {report.model.model_id} on {report.suite.pretty_name}\n\n"
+               f"Model revision `{report.model.sha}`. Results produced by gfmbench; see `.eval_results/`.\n")
+    return str(ModelCard(content))
+
+
+def aggregate_rows(results: list[UnitResult]) -> list[dict[str, Any]]:
+    """One row per (unit, split, metric): the long table the leaderboard reads."""
+    rows = []
+    for r in results:
+        for split, metrics in r.metrics.items():
+            for metric, value in metrics.items():
+                rows.append({"model_id": r.key.model_id, "model_sha": r.key.model_sha, "suite": r.key.suite,
+                             "task": r.key.task, "seed": r.key.seed, "regime": r.key.regime,
+                             "dataset_revision": r.key.dataset_revision, "split": split, "metric": metric,
+                             "value": value, "primary": metric == r.primary_metric, "direction": r.direction})
+    return rows
+
+
+def write_parquet(rows: list[dict[str, Any]], path: Path) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from gfmbench.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        pq.write_table(pa.Table.from_pylist(rows), tmp, compression="zstd")
+    return path
+
+
+def card_folder(report: RunReport) -> Path:
+    model_folder = report.units[0].folder.parents[2] if report.units else report.output_dir
+    return model_folder / "cards"
+
+
+def write_cards(report: RunReport) -> Path | None:
+    """Write the cards next to the units: `.eval_results/<suite>.yaml`, `README.md`, `summary.json`, Parquet."""
+    if not report.units:
+        return None
+    folder = card_folder(report)
+    atomic_write(folder / ".eval_results" / f"{report.suite.name}.yaml", eval_results_yaml(eval_result_entries(report)))
+    atomic_write(folder / "README.md", model_card(report))
+    summary = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in row.items()} for row in report.summary()]
+    atomic_write(folder / f"summary-{report.suite.name}.json", json.dumps(summary, indent=2) + "\n")
+    write_parquet(aggregate_rows([u.result for u in report.units]), folder / f"results-{report.suite.name}.parquet")
+    return folder
+
+
+def push_results(report: RunReport, results_repo: str, backend: Any | None = None) -> dict[str, str]:
+    """Publish every unit (result + predictions) and a rebuilt aggregated table to `results_repo` (a dataset), and
+    the eval results YAML to the model repo when the model comes from a hub."""
+    from huggingface_hub import CommitOperationAdd
+
+    from gfmbench.harness.results import UnitResult as Result
+    from gfmbench.hub.publish import publish, select_backend
+
+    backend = backend if backend is not None else select_backend()
+    operations = []
+    for unit in report.units:
+        prefix = unit.folder.relative_to(report.output_dir).as_posix()
+        for name in (RESULT_FILE, unit.result.predictions_file):
+            operations.append(CommitOperationAdd(f"{prefix}/{name}", str(unit.folder / name)))
+    backend.create_repo(results_repo, "dataset")
+    ours = {op.path_in_repo for op in operations}
+    existing = [p for p in backend.list_files(results_repo) if p.endswith(f"/{RESULT_FILE}") and p not in ours]
+    results = [u.result for u in report.units]
+    for path in existing:
+        raw = backend.read_file(results_repo, path)
+        try:
+            results.append(Result.model_validate_json(raw or b""))
+        except ValueError:
+            log.warning("%s:%s is not a valid result; left out of the aggregated table", results_repo, path)
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(aggregate_rows(results)), buffer, compression="zstd")
+    operations.append(CommitOperationAdd("aggregated/results.parquet", buffer.getvalue()))
+    commits = {results_repo: publish(backend, results_repo, operations,
+                                     f"Results of {report.model.short} on {report.suite.name}").commit}
+    if not Path(report.model.model_id).exists():  # a hub model: add the Hub-native eval results to its repo
+        endpoint = getattr(getattr(backend, "api", None), "endpoint", None) or "local-hub"
+        entries = eval_result_entries(report, source_url=f"{endpoint}/datasets/{results_repo}")
+        op = CommitOperationAdd(f".eval_results/{report.suite.name}.yaml", eval_results_yaml(entries).encode())
+        if backend.head(report.model.model_id, "model") is not None:
+            commits[report.model.model_id] = publish(backend, report.model.model_id, [op],
+                                                     f"gfmbench results on {report.suite.name}",
+                                                     repo_type="model").commit
+        else:
+            log.warning("model repo %s not writable here; eval results kept in %s", report.model.model_id,
+                        card_folder(report))
+    return commits

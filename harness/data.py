@@ -1,0 +1,171 @@
+"""Task data for the harness: load a suite config at a pinned revision, pick the splits (carving a validation split
+from train when there is none, never touching test), and turn rows into token-aligned training examples."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gfmbench.errors import GfmbenchError, MissingDataError
+from gfmbench.harness.align import IGNORE_INDEX, EncodedSequence, InputFormat, encode, token_class_labels, token_values
+from gfmbench.suites.schema import SuiteSpec, TaskSpec
+
+log = logging.getLogger(__name__)
+
+
+class TaskDataError(GfmbenchError):
+    """The task's data cannot serve this run (missing split, empty after filtering, label mismatch)."""
+
+
+@dataclass
+class TaskData:
+    splits: dict[str, Any]  # split name -> datasets.Dataset
+    dataset_revision: str  # exact commit sha of the dataset repo
+    validation_source: str
+
+
+def dataset_sha(repo_id: str, revision: str) -> str:
+    from huggingface_hub import HfApi
+
+    return HfApi().dataset_info(repo_id, revision=revision).sha
+
+
+def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None, seed: int = 0) -> TaskData:
+    """The config's splits at `revision` (default: the suite's release tag)."""
+    import datasets
+
+    revision = revision or suite.tag
+    try:
+        ds = datasets.load_dataset(suite.dataset_repo, task.config, revision=revision)
+    except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
+        raise MissingDataError(f"{suite.dataset_repo}/{task.config}@{revision} could not be loaded: {exc}") from None
+    sha = dataset_sha(suite.dataset_repo, revision)
+    splits = dict(ds)
+    if "train" not in splits:
+        raise TaskDataError(f"{task.config}: the dataset at {revision} has no train split (present: "
+                            f"{sorted(splits)}), so it cannot be fine-tuned")
+    if "test" not in splits:
+        raise TaskDataError(f"{task.config}: no test split to score at {revision}")
+    for name, split in splits.items():
+        if len(split) == 0:
+            raise TaskDataError(f"{task.config}: split {name!r} is empty")
+    check_labels(task, splits["train"].features)
+    source = "upstream validation split"
+    if "validation" not in splits:
+        fraction = suite.training_for(task).validation_fraction
+        carved = splits["train"].train_test_split(test_size=fraction, seed=seed, shuffle=True)
+        splits["train"], splits["validation"] = carved["train"], carved["test"]
+        source = f"carved from train: {fraction:.0%}, seed {seed} (datasets train_test_split)"
+        log.info("%s: %s", task.config, source)
+    return TaskData(splits=splits, dataset_revision=sha, validation_source=source)
+
+
+def check_labels(task: TaskSpec, features: Any) -> None:
+    """The dataset's label names must be the registry's, in the same order (ids are positions)."""
+    if not task.labels:
+        missing = [t for t in task.targets or [] if t not in features]
+        if missing:
+            raise TaskDataError(f"{task.config}: target columns {missing} missing from the dataset")
+        return
+    feature = features.get("label")
+    names = getattr(getattr(feature, "feature", feature), "names", None)
+    if names != list(task.labels):
+        raise TaskDataError(f"{task.config}: label set mismatch: dataset has {names}, registry has {task.labels}")
+
+
+@dataclass
+class Example:
+    id: str
+    encoded: EncodedSequence
+    labels: Any  # token-level list, sequence-level int / float list
+    reference: Any  # nucleotide-level reference as stored in the dataset (for scoring)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat, max_length: int) -> list[Example]:
+    rows = split.to_dict()
+    sequences = rows["sequence"]
+    encoded = encode(tokenizer, fmt, sequences, max_length)
+    examples = []
+    for i, enc in enumerate(encoded):
+        extra = {"structure": rows["structure"][i]} if "structure" in rows else {}
+        if task.type == "token_classification":
+            reference = rows["label"][i]
+            labels = token_class_labels(enc, reference)
+        elif task.type == "token_regression":
+            reference = np.array([[np.nan if v is None else v for v in rows[t][i]] for t in task.targets],
+                                 dtype=np.float64).T  # (n, k)
+            labels = token_values(enc, reference)
+        elif task.type == "sequence_regression":
+            reference = [rows[t][i] for t in task.targets]
+            labels = reference
+        elif task.type == "multilabel_classification":
+            reference = [int(j in set(rows["label"][i])) for j in range(len(task.labels or []))]  # multi-hot
+            labels = reference
+        else:
+            reference = rows["label"][i]
+            labels = reference
+        examples.append(Example(id=rows["id"][i], encoded=enc, labels=labels, reference=reference, extra=extra))
+    if not examples:
+        raise TaskDataError(f"{task.config}: no example left")
+    return examples
+
+
+class TorchExamples:
+    """A map-style dataset of model inputs for the Trainer (lengths available for length grouping)."""
+
+    def __init__(self, task: TaskSpec, examples: list[Example]) -> None:
+        self.task, self.examples = task, examples
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        ex = self.examples[index]
+        item: dict[str, Any] = {"input_ids": ex.encoded.input_ids, "labels": ex.labels}
+        if ex.encoded.token_type_ids is not None:
+            item["token_type_ids"] = ex.encoded.token_type_ids
+        return item
+
+
+class Collator:
+    """Dynamic padding: each batch is padded to its own longest sequence (never to the split's)."""
+
+    def __init__(self, task: TaskSpec, pad_token_id: int) -> None:
+        self.task, self.pad = task, pad_token_id
+
+    def __call__(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        import torch
+
+        width = max(len(it["input_ids"]) for it in items)
+        ids = torch.full((len(items), width), self.pad, dtype=torch.long)
+        mask = torch.zeros((len(items), width), dtype=torch.long)
+        for row, it in enumerate(items):
+            n = len(it["input_ids"])
+            ids[row, :n] = torch.tensor(it["input_ids"])
+            mask[row, :n] = 1
+        batch: dict[str, Any] = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in items[0]:
+            types = torch.zeros((len(items), width), dtype=torch.long)
+            for row, it in enumerate(items):
+                types[row, : len(it["token_type_ids"])] = torch.tensor(it["token_type_ids"])
+            batch["token_type_ids"] = types
+        kind = self.task.type
+        if kind == "token_classification":
+            labels = torch.full((len(items), width), IGNORE_INDEX, dtype=torch.long)
+            for row, it in enumerate(items):
+                labels[row, : len(it["labels"])] = torch.tensor(it["labels"])
+        elif kind == "token_regression":
+            k = len(self.task.targets or [])
+            labels = torch.full((len(items), width, k), float("nan"))
+            for row, it in enumerate(items):
+                labels[row, : len(it["labels"])] = torch.as_tensor(it["labels"], dtype=torch.float32)
+        elif kind in {"sequence_regression", "multilabel_classification"}:
+            labels = torch.tensor([it["labels"] for it in items], dtype=torch.float32)
+        else:
+            labels = torch.tensor([it["labels"] for it in items], dtype=torch.long)
+        batch["labels"] = labels
+        return batch

@@ -1,0 +1,138 @@
+"""Model resolution (Hub id at a pinned revision, or a local folder) and task heads.
+
+Hub models are fetched with `snapshot_download`; the exact commit sha is recorded and transformers loads from the
+snapshot folder. Code shipped with a model is only executed with an explicit `trust_remote_code=True`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gfmbench.errors import GfmbenchError
+
+log = logging.getLogger(__name__)
+
+
+class ModelError(GfmbenchError):
+    """A model that cannot be resolved, loaded or used for a task."""
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    model_id: str  # the Hub id, or the local folder as given
+    revision: str | None  # as requested
+    sha: str  # the exact commit (Hub) or a content digest (local folder)
+    path: Path
+
+    @property
+    def short(self) -> str:
+        return f"{self.model_id}@{self.sha[:12]}"
+
+
+def parse_model_spec(spec: str) -> tuple[str, str | None]:
+    """`org/name@rev` -> (`org/name`, `rev`); a path stays whole."""
+    if "@" in spec and not Path(spec).exists():
+        name, revision = spec.rsplit("@", 1)
+        return name, revision or None
+    return spec, None
+
+
+def _folder_digest(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(file.relative_to(path).as_posix().encode())
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def resolve_model(spec: str, revision: str | None = None) -> ResolvedModel:
+    name, pinned = parse_model_spec(spec)
+    revision = revision or pinned
+    path = Path(name).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelError(f"{path}: not a transformers model folder (no config.json)")
+        return ResolvedModel(model_id=str(path), revision=None, sha=_folder_digest(path), path=path.resolve())
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+
+    try:
+        local = Path(snapshot_download(name, revision=revision, repo_type="model"))
+    except RevisionNotFoundError:
+        raise ModelError(f"model {name!r} has no revision {revision!r}") from None
+    except RepositoryNotFoundError:
+        raise ModelError(f"model {name!r} not found on the hub (or no access); check the id and HF_ENDPOINT") from None
+    except (HfHubHTTPError, OSError, ValueError) as exc:
+        raise ModelError(f"model {name}@{revision or 'main'} could not be fetched: {exc}") from None
+    # snapshot_download returns <cache>/snapshots/<commit sha>: the exact revision that was fetched.
+    return ResolvedModel(model_id=name, revision=revision, sha=local.name, path=local)
+
+
+def needs_remote_code(path: Path) -> bool:
+    config = json.loads((path / "config.json").read_text())
+    tokenizer_config = path / "tokenizer_config.json"
+    tok = json.loads(tokenizer_config.read_text()) if tokenizer_config.is_file() else {}
+    return bool(config.get("auto_map") or tok.get("auto_map"))
+
+
+def check_remote_code(model: ResolvedModel, trust_remote_code: bool) -> None:
+    if needs_remote_code(model.path) and not trust_remote_code:
+        raise ModelError(
+            f"{model.model_id} ships its own modelling code (auto_map in its config); gfmbench runs it only with "
+            "--trust-remote-code. Read the code at that revision first."
+        )
+
+
+def load_tokenizer(model: ResolvedModel, trust_remote_code: bool = False) -> Any:
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model.path, trust_remote_code=trust_remote_code)
+    if not getattr(tokenizer, "is_fast", False):
+        raise ModelError(f"{model.model_id}: a fast tokenizer (with offset mappings) is needed for alignment")
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    return tokenizer
+
+
+HEAD_CLASSES = {
+    "sequence_classification": "AutoModelForSequenceClassification",
+    "multilabel_classification": "AutoModelForSequenceClassification",
+    "sequence_regression": "AutoModelForSequenceClassification",
+    "token_classification": "AutoModelForTokenClassification",
+    "token_regression": "AutoModelForTokenClassification",  # a linear layer per token: k outputs, MSE loss
+}
+
+
+def load_model_for_task(model: ResolvedModel, task_type: str, num_outputs: int, pad_token_id: int | None,
+                        trust_remote_code: bool = False, id2label: dict[int, str] | None = None) -> tuple[Any, str]:
+    """The backbone with the head for `task_type`; returns (model, head description).
+
+    The `AutoModelFor...` class of the architecture is used; the harness computes the loss itself, so the same
+    head serves classification (CE), multi-label (BCE) and regression (MSE)."""
+    import transformers
+
+    auto = getattr(transformers, HEAD_CLASSES[task_type])
+    kwargs: dict[str, Any] = {"num_labels": num_outputs, "trust_remote_code": trust_remote_code}
+    if id2label:
+        kwargs["id2label"] = id2label
+        kwargs["label2id"] = {v: k for k, v in id2label.items()}
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()  # the new head's "newly initialized" report is expected here
+    try:
+        loaded = auto.from_pretrained(model.path, **kwargs)
+    except ValueError as exc:
+        if "Unrecognized configuration class" in str(exc):
+            raise ModelError(f"{model.model_id}: its architecture has no {HEAD_CLASSES[task_type]} head, so it cannot "
+                             f"serve a {task_type} task") from None
+        raise
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+    if pad_token_id is not None and getattr(loaded.config, "pad_token_id", None) is None:
+        loaded.config.pad_token_id = pad_token_id
+    return loaded, f"{type(loaded).__name__} ({num_outputs} outputs)"

@@ -1,0 +1,153 @@
+"""The result schema (one JSON per run unit) and the results store: where units live, how they are written
+(atomically, predictions first) and read back (validated; a corrupt or partial file is ignored and recomputed).
+
+A unit is one (model sha, dataset revision, task, seed, regime). Everything that reads results (the summary table,
+resume, the leaderboard, cards) goes through `UnitResult`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from gfmbench.atomic import atomic_path, atomic_write
+
+log = logging.getLogger(__name__)
+
+RESULT_SCHEMA_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitKey(_Strict):
+    """What identifies a run unit: the same key means the same experiment, so its result can be reused."""
+
+    model_id: str
+    model_sha: str  # exact commit of the model repo (or digest of a local folder)
+    dataset_repo: str
+    dataset_revision: str  # exact commit of the dataset repo
+    suite: str
+    task: str  # config name
+    seed: int
+    regime: Literal["finetune"] = "finetune"
+
+    def folder(self, root: Path) -> Path:
+        """`<root>/<model>@<sha12>/<suite>/<task>/seed<k>` with the model id made path-safe."""
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "__", self.model_id).strip("_") or "model"
+        return root / f"{safe}@{self.model_sha[:12]}" / self.suite / self.task / f"{self.regime}-seed{self.seed}"
+
+
+class Cost(_Strict):
+    wall_time_s: float = Field(ge=0)  # training + evaluation of this unit
+    train_samples_per_second: float | None = None
+    eval_samples_per_second: float | None = None
+    peak_rss_mb: float = Field(ge=0)  # peak resident memory of the process so far
+    peak_gpu_mb: float | None = None
+    n_parameters: int = Field(ge=0)
+
+
+class UnitResult(_Strict):
+    schema_version: Literal[1] = RESULT_SCHEMA_VERSION
+    key: UnitKey
+    suite_version: str
+    task_type: str
+    primary_metric: str
+    direction: Literal["higher", "lower"]
+    metrics: dict[str, dict[str, float]]  # split ("validation", "test") -> metric -> value
+    hyperparameters: dict[str, Any]  # epochs, batch size, learning rate, max length, patience, ...
+    validation_source: str  # upstream split, or how it was carved from train (seed, fraction)
+    head: str  # the head class and output size
+    input_format: str  # how sequences were given to the tokenizer
+    truncation: str  # how sequences longer than max length were handled
+    cost: Cost
+    environment: dict[str, str]  # library versions, python, platform, cpu, gpu
+    command: str  # the command line (no secrets: tokens are never on it)
+    timestamp: str  # ISO 8601, UTC
+    predictions_file: str = "predictions.parquet"
+
+    @property
+    def primary_value(self) -> float:
+        return self.metrics["test"][self.primary_metric]
+
+
+RESULT_FILE = "result.json"
+
+
+def read_unit(folder: Path, key: UnitKey | None = None) -> UnitResult | None:
+    """The unit's result if it is complete and valid (and matches `key`); None otherwise (it will be recomputed)."""
+    path = folder / RESULT_FILE
+    if not path.is_file():
+        return None
+    try:
+        result = UnitResult.model_validate_json(path.read_text(encoding="utf-8"))
+    except (ValidationError, ValueError, UnicodeDecodeError) as exc:
+        log.warning("ignoring invalid result %s (%s); the unit will be recomputed", path, str(exc).splitlines()[0])
+        return None
+    if key is not None and result.key != key:
+        log.warning("ignoring %s: it belongs to another unit", path)
+        return None
+    if not (folder / result.predictions_file).is_file():
+        log.warning("ignoring %s: its predictions file is missing; the unit will be recomputed", path)
+        return None
+    return result
+
+
+def write_unit(folder: Path, result: UnitResult, predictions: list[dict[str, Any]]) -> Path:
+    """Predictions first, result last: a unit counts as done only once both are complete on disk."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_path(folder / result.predictions_file) as tmp:
+        pq.write_table(pa.Table.from_pylist(predictions), tmp, compression="zstd")
+    return atomic_write(folder / RESULT_FILE, result.model_dump_json(indent=2) + "\n")
+
+
+def read_predictions(folder: Path, result: UnitResult) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(folder / result.predictions_file).to_pylist()
+
+
+def iter_units(root: Path) -> list[tuple[Path, UnitResult]]:
+    """Every valid unit below `root` (invalid ones are logged and skipped)."""
+    found = []
+    for path in sorted(root.rglob(RESULT_FILE)):
+        result = read_unit(path.parent)
+        if result is not None:
+            found.append((path.parent, result))
+    return found
+
+
+def environment() -> dict[str, str]:
+    import platform
+    import sys
+    from importlib import metadata
+
+    env = {"python": sys.version.split()[0], "platform": platform.platform(), "machine": platform.machine(),
+           "processor": platform.processor() or "unknown"}
+    for lib in ("gfmbench", "torch", "transformers", "datasets", "huggingface-hub", "tokenizers", "numpy",
+                "scikit-learn", "accelerate"):
+        try:
+            env[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            env[lib] = "not installed"
+    try:
+        import torch
+
+        env["gpu"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+        env["torch_threads"] = str(torch.get_num_threads())
+    except ImportError:  # pragma: no cover - torch is a dependency
+        env["gpu"] = "unknown"
+    return env
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"

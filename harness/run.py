@@ -1,0 +1,152 @@
+"""AutoBench: benchmark one model on the tasks of a suite over several seeds, resuming what is already done.
+
+    from gfmbench.harness.run import RunConfig, run
+    report = run(RunConfig(model="gfmbench/tiny-random-bert-nt", suite="rgb", tasks=["SSP_Archive2"], seeds=[0, 1]))
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from gfmbench.config import gfmbench_home
+from gfmbench.harness.data import load_task_data
+from gfmbench.harness.models import ResolvedModel, check_remote_code, resolve_model
+from gfmbench.harness.results import Cost, UnitKey, UnitResult, environment, read_unit, write_unit
+from gfmbench.harness.train import Hyperparameters, train_unit
+from gfmbench.metrics.aggregate import mean_std
+from gfmbench.suites.registry import get_suite, get_task
+from gfmbench.suites.schema import SuiteSpec, TaskSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunConfig:
+    model: str
+    suite: str
+    tasks: list[str] | None = None  # config names or upstream aliases; default: every task of the suite
+    seeds: list[int] = field(default_factory=lambda: [0])
+    epochs: int | None = None
+    batch_size: int | None = None
+    learning_rate: float | None = None
+    max_length: int | None = None
+    output_dir: Path | None = None
+    overwrite: bool = False
+    trust_remote_code: bool = False
+    dataset_revision: str | None = None
+    push_to: str | None = None
+    progress: bool = True
+    command: str = field(default_factory=lambda: shlex.join(sys.argv))
+
+
+@dataclass
+class UnitOutcome:
+    folder: Path
+    result: UnitResult
+    reused: bool
+
+
+@dataclass
+class RunReport:
+    model: ResolvedModel
+    suite: SuiteSpec
+    units: list[UnitOutcome]
+    output_dir: Path
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Per task: every metric as mean ± std over seeds (primary metric first)."""
+        rows = []
+        for task in self.suite.tasks:
+            results = [u.result for u in self.units if u.result.key.task == task.config]
+            if not results:
+                continue
+            names = [task.primary_metric] + [m for m in results[0].metrics["test"] if m != task.primary_metric]
+            row: dict[str, Any] = {"task": task.config, "seeds": len(results), "primary": task.primary_metric,
+                                   "direction": task.direction}
+            for name in names:
+                row[name] = mean_std([r.metrics["test"][name] for r in results])
+            rows.append(row)
+        return rows
+
+
+def default_output_dir() -> Path:
+    return gfmbench_home() / "results"
+
+
+def resolve_tasks(suite: SuiteSpec, names: list[str] | None) -> list[TaskSpec]:
+    if not names:
+        return list(suite.tasks)
+    return [get_task(name, suite.name)[1] for name in names]
+
+
+def hyperparameters(suite: SuiteSpec, task: TaskSpec, config: RunConfig) -> Hyperparameters:
+    defaults = suite.training_for(task)
+    return Hyperparameters(
+        epochs=config.epochs or defaults.epochs,
+        batch_size=config.batch_size or defaults.batch_size,
+        learning_rate=config.learning_rate or defaults.learning_rate,
+        weight_decay=defaults.weight_decay,
+        patience=defaults.patience,
+        max_length=config.max_length or task.max_length,
+    )
+
+
+def run(config: RunConfig) -> RunReport:
+    suite = get_suite(config.suite)
+    tasks = resolve_tasks(suite, config.tasks)
+    model = resolve_model(config.model)
+    check_remote_code(model, config.trust_remote_code)
+    output_dir = Path(config.output_dir) if config.output_dir else default_output_dir()
+    outcomes: list[UnitOutcome] = []
+    for task in tasks:
+        data = load_task_data(suite, task, config.dataset_revision)
+        hp = hyperparameters(suite, task, config)
+        for seed in config.seeds:
+            key = UnitKey(model_id=model.model_id, model_sha=model.sha, dataset_repo=suite.dataset_repo,
+                          dataset_revision=data.dataset_revision, suite=suite.name, task=task.config, seed=seed)
+            folder = key.folder(output_dir)
+            existing = None if config.overwrite else read_unit(folder, key)
+            if existing is not None:
+                log.info("%s seed %d: already done, reused (%s)", task.config, seed, folder)
+                outcomes.append(UnitOutcome(folder, existing, reused=True))
+                continue
+            log.info("%s seed %d: training %s", task.config, seed, model.short)
+            with tempfile.TemporaryDirectory(prefix="gfmbench-unit-") as work:
+                metrics, predictions, details = train_unit(suite, task, model, data, hp, seed, Path(work),
+                                                           config.trust_remote_code, config.progress)
+            result = UnitResult(
+                key=key,
+                suite_version=suite.version,
+                task_type=task.type,
+                primary_metric=task.primary_metric,
+                direction=task.direction,
+                metrics=metrics,
+                hyperparameters={**hp.as_dict(), "seed": seed, "model_revision": model.revision or "main",
+                                 "dataset_revision_requested": config.dataset_revision or suite.tag},
+                validation_source=data.validation_source,
+                head=details["head"],
+                input_format=details["input_format"],
+                truncation=details["truncation"],
+                cost=Cost(**details["cost"]),
+                environment=environment(),
+                command=config.command,
+                timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            )
+            write_unit(folder, result, predictions)
+            outcomes.append(UnitOutcome(folder, result, reused=False))
+    report = RunReport(model=model, suite=suite, units=outcomes, output_dir=output_dir)
+    from gfmbench.harness.cards import write_cards
+
+    write_cards(report)
+    if config.push_to:
+        from gfmbench.harness.cards import push_results
+
+        push_results(report, config.push_to)
+    return report

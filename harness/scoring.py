@@ -1,0 +1,116 @@
+"""From model outputs to nucleotide-level predictions and the task's metrics.
+
+Token outputs are mapped back to nucleotides (see `align`), so scores are comparable across tokenizers. The same
+code scores validation (for early stopping) and test, and the saved predictions can be re-scored later with
+`score_predictions` without the model.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from gfmbench.harness.align import IGNORE_INDEX, to_nucleotides
+from gfmbench.harness.data import Example
+from gfmbench.metrics.catalog import get_metric
+from gfmbench.suites.schema import TaskSpec
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    z = x - x.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def example_outputs(task: TaskSpec, examples: list[Example], logits: np.ndarray) -> list[dict[str, Any]]:
+    """One prediction row per example: id, reference, prediction, scores (and `covered` for token tasks)."""
+    rows = []
+    for i, ex in enumerate(examples):
+        out = np.asarray(logits[i], dtype=np.float64)
+        row: dict[str, Any] = {"id": ex.id}
+        if task.is_token_level:
+            token_out = out[: len(ex.encoded.input_ids)]
+            nt_out, covered = to_nucleotides(ex.encoded, token_out)
+            row["covered"] = covered.tolist()
+            if task.type == "token_classification":
+                probs = _softmax(nt_out)
+                row["prediction"] = probs.argmax(-1).tolist()
+                row["scores"] = probs.tolist()
+                row["reference"] = list(ex.reference)
+            else:
+                row["prediction"] = nt_out.tolist()
+                row["reference"] = [[None if math.isnan(v) else float(v) for v in r] for r in ex.reference]
+        elif task.type == "sequence_classification":
+            probs = _softmax(out)
+            row.update(prediction=int(probs.argmax()), scores=probs.tolist(), reference=int(ex.reference))
+        elif task.type == "multilabel_classification":
+            scores = _sigmoid(out)
+            row.update(prediction=(scores >= 0.5).astype(int).tolist(), scores=scores.tolist(),
+                       reference=list(ex.reference))
+        else:
+            row.update(prediction=out.tolist(), reference=list(ex.reference))
+        if "structure" in ex.extra:
+            row["structure"] = ex.extra["structure"]
+        rows.append(row)
+    return rows
+
+
+def score_predictions(task: TaskSpec, rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Every metric of the task over prediction rows (as returned by `example_outputs` or read back from Parquet)."""
+    metrics: dict[str, float] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        for name in task.metrics:
+            entry = get_metric(name)
+            references, predictions = _metric_inputs(task, entry.inputs, rows)
+            kwargs = {}
+            if entry.inputs == "regression" and name != "mcrmse" and len(task.targets or []) > 1:
+                kwargs["n_targets"] = len(task.targets or [])
+            value = entry(references, predictions, **kwargs)
+            metrics[name] = float(np.mean(value)) if isinstance(value, list) else float(value)
+    if task.type == "token_classification":
+        metrics["truncated_positions"] = float(sum(len(r["covered"]) - sum(r["covered"]) for r in rows))
+    return metrics
+
+
+def _token_refs(row: dict[str, Any]) -> list[int]:
+    return [IGNORE_INDEX if (r < 0 or not c) else r for r, c in zip(row["reference"], row["covered"], strict=True)]
+
+
+def _metric_inputs(task: TaskSpec, inputs: str, rows: list[dict[str, Any]]) -> tuple[Any, Any]:
+    if task.type == "token_classification":
+        refs = [_token_refs(r) for r in rows]
+        if inputs == "labels":
+            return refs, [r["prediction"] for r in rows]
+        if inputs == "scores":
+            binary = len(task.labels or []) == 2
+            return refs, [[s[1] for s in r["scores"]] if binary else r["scores"] for r in rows]
+        if inputs == "structure":
+            names = list(task.labels or [])
+            predicted = ["".join(names[p] if c else "." for p, c in zip(r["prediction"], r["covered"], strict=True))
+                         for r in rows]
+            return [r["structure"] for r in rows], predicted
+    if task.type == "token_regression":
+        refs = [[[math.nan if (v is None or not c) else v for v in values] for values, c in
+                 zip(r["reference"], r["covered"], strict=True)] for r in rows]
+        return refs, [r["prediction"] for r in rows]
+    if task.type == "sequence_classification":
+        refs = [r["reference"] for r in rows]
+        if inputs == "scores":
+            binary = len(task.labels or []) == 2
+            return refs, [r["scores"][1] if binary else r["scores"] for r in rows]
+        return refs, [r["prediction"] for r in rows]
+    if task.type == "multilabel_classification":
+        return [r["reference"] for r in rows], [r["scores"] for r in rows]
+    refs = [r["reference"] for r in rows]  # sequence regression
+    preds = [r["prediction"] for r in rows]
+    if len(task.targets or []) == 1:
+        return [x[0] for x in refs], [x[0] for x in preds]
+    return refs, preds

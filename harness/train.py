@@ -1,0 +1,170 @@
+"""One run unit: fine-tune a model on one task with one seed using `transformers.Trainer`, select the best
+checkpoint on the validation split by the task's primary metric, and score the test split once."""
+
+from __future__ import annotations
+
+import logging
+import math
+import resource
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+from gfmbench.harness.align import detect_input_format
+from gfmbench.harness.data import Collator, TaskData, TorchExamples, build_examples
+from gfmbench.harness.models import ResolvedModel, load_model_for_task, load_tokenizer
+from gfmbench.harness.scoring import example_outputs, score_predictions
+from gfmbench.suites.schema import SuiteSpec, TaskSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    weight_decay: float
+    patience: int
+    max_length: int  # nucleotides
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _loss_function(task: TaskSpec) -> Any:
+    import torch
+    import torch.nn.functional as F
+
+    weights = torch.tensor(task.class_weights, dtype=torch.float32) if task.class_weights else None
+
+    def loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if task.type in {"sequence_classification", "token_classification"}:
+            w = weights.to(logits.device) if weights is not None else None
+            return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels.reshape(-1), weight=w,
+                                   ignore_index=-100)
+        if task.type == "multilabel_classification":
+            return F.binary_cross_entropy_with_logits(logits.float(), labels.float())
+        scored = ~torch.isnan(labels)  # regression: NaN marks unscored positions / special tokens
+        if not scored.any():
+            return logits.sum() * 0.0
+        return F.mse_loss(logits.float()[scored], labels[scored])
+
+    return loss
+
+
+def _trainer_class() -> type:
+    from transformers import Trainer
+
+    class GfmTrainer(Trainer):
+        """Trainer whose loss is the task's (CE with optional class weights, BCE, masked MSE)."""
+
+        loss_fn: Any = None
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # noqa: ANN001
+            labels = inputs.pop("labels")
+            outputs = model(**inputs)
+            loss = self.loss_fn(outputs.logits, labels)
+            return (loss, outputs) if return_outputs else loss
+
+    return GfmTrainer
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: TaskData, hp: Hyperparameters,
+               seed: int, work_dir: Path, trust_remote_code: bool = False,
+               progress: bool = True) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
+    """Returns (metrics per split, test prediction rows, details: head, input format, truncation, cost)."""
+    import torch
+    from transformers import EarlyStoppingCallback, TrainingArguments, enable_full_determinism
+
+    enable_full_determinism(seed)
+    start = time.perf_counter()
+    tokenizer = load_tokenizer(model, trust_remote_code)
+    fmt = detect_input_format(tokenizer)
+    num_outputs = len(task.labels) if task.labels else len(task.targets or [])
+    id2label = dict(enumerate(task.labels)) if task.labels and task.type != "multilabel_classification" else None
+    network, head = load_model_for_task(model, task.type, num_outputs, tokenizer.pad_token_id, trust_remote_code,
+                                        id2label)
+    limit = min(getattr(network.config, "max_position_embeddings", None) or 10**9, tokenizer.model_max_length)
+    max_tokens = min(hp.max_length + tokenizer.num_special_tokens_to_add(), limit)
+    examples = {name: build_examples(task, data.splits[name], tokenizer, fmt, max_tokens)
+                for name in ("train", "validation", "test")}
+    validation = examples["validation"]
+
+    def compute_metrics(prediction: Any) -> dict[str, float]:
+        logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
+        return score_predictions(task, example_outputs(task, validation, logits))
+
+    greater = task.direction == "higher"
+    args = TrainingArguments(
+        output_dir=str(work_dir / "checkpoints"),
+        num_train_epochs=hp.epochs,
+        per_device_train_batch_size=hp.batch_size,
+        per_device_eval_batch_size=hp.batch_size,
+        learning_rate=hp.learning_rate,
+        weight_decay=hp.weight_decay,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        logging_strategy="epoch",
+        load_best_model_at_end=True,
+        metric_for_best_model=task.primary_metric,
+        greater_is_better=greater,
+        save_total_limit=1,
+        seed=seed,
+        data_seed=seed,
+        train_sampling_strategy="group_by_length",  # length-grouped batches + dynamic padding: little padding
+        remove_unused_columns=False,
+        report_to=[],
+        disable_tqdm=not progress,
+        dataloader_num_workers=0,
+        save_only_model=True,
+        dataloader_pin_memory=torch.cuda.is_available(),
+    )
+    trainer = _trainer_class()(
+        model=network,
+        args=args,
+        train_dataset=TorchExamples(task, examples["train"]),
+        eval_dataset=TorchExamples(task, validation),
+        data_collator=Collator(task, tokenizer.pad_token_id),
+        compute_metrics=compute_metrics,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=hp.patience)],
+    )
+    trainer.loss_fn = _loss_function(task)
+    train_output = trainer.train()
+    metrics: dict[str, dict[str, float]] = {}
+    rows_by_split = {}
+    eval_speed = None
+    for name in ("validation", "test"):
+        prediction = trainer.predict(TorchExamples(task, examples[name]))
+        logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
+        rows = example_outputs(task, examples[name], logits)
+        metrics[name] = score_predictions(task, rows)
+        rows_by_split[name] = rows
+        eval_speed = prediction.metrics.get("test_samples_per_second", eval_speed)
+    for name, value in metrics["test"].items():
+        if isinstance(value, float) and math.isnan(value):
+            log.warning("%s: test %s is undefined (NaN) for this seed", task.config, name)
+    shutil.rmtree(work_dir / "checkpoints", ignore_errors=True)
+    details = {
+        "head": head,
+        "input_format": fmt.describe(),
+        "truncation": f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored "
+                      "and counted in truncated_positions",
+        "cost": {
+            "wall_time_s": time.perf_counter() - start,
+            "train_samples_per_second": train_output.metrics.get("train_samples_per_second"),
+            "eval_samples_per_second": eval_speed,
+            "peak_rss_mb": _peak_rss_mb(),
+            "peak_gpu_mb": torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None,
+            "n_parameters": int(sum(p.numel() for p in network.parameters())),
+        },
+        "best_epoch_metric": float(trainer.state.best_metric) if trainer.state.best_metric is not None else None,
+    }
+    return metrics, rows_by_split["test"], details

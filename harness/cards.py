@@ -37,8 +37,9 @@ def eval_result_entries(report: RunReport, source_url: str | None = None) -> lis
             date=date.today().isoformat(),
             source_url=source_url,
             source_name="gfmbench" if source_url else None,
-            notes=f"{row['primary']} on the test split ({row['direction']} is better), mean over {row['seeds']} "
-                  f"seed(s), std {std:.4f}; fine-tuned with gfmbench {__version__}",
+            notes=f"{row['primary']} on the test split ({row['direction']} is better), "
+                  + (f"mean over {row['seeds']} seeds, std {std:.4f}" if row["seeds"] > 1 else "a single seed")
+                  + f"; fine-tuned with gfmbench {__version__}",
         ))
     return entries
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ class ResolvedModel:
     revision: str | None  # as requested
     sha: str  # the exact commit (Hub) or a content digest (local folder)
     path: Path
+    content_id: str = ""  # digest of the files that define the model (not its card or eval results)
 
     @property
     def short(self) -> str:
@@ -41,13 +43,22 @@ def parse_model_spec(spec: str) -> tuple[str, str | None]:
     return spec, None
 
 
-def _folder_digest(path: Path) -> str:
+NOT_MODEL_FILES = ("README.md", ".gitattributes", ".eval_results/")
+
+
+def content_id(path: Path) -> str:
+    """Digest of the files that make the model (weights, config, tokenizer), leaving out its card and
+    `.eval_results/`: publishing results to a model repo makes a new commit but not a new model, so finished
+    units stay reusable. Files in the Hub cache are links to blobs named by their hash, which is used as is."""
     import hashlib
 
     digest = hashlib.sha256()
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(file.relative_to(path).as_posix().encode())
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
+        rel = file.relative_to(path).as_posix()
+        if rel in NOT_MODEL_FILES or any(rel.startswith(prefix) for prefix in NOT_MODEL_FILES if prefix.endswith("/")):
+            continue
+        blob = Path(os.readlink(file)).name if file.is_symlink() else hashlib.sha256(file.read_bytes()).hexdigest()
+        digest.update(f"{rel}\0{blob}\n".encode())
     return digest.hexdigest()
 
 
@@ -58,7 +69,8 @@ def resolve_model(spec: str, revision: str | None = None) -> ResolvedModel:
     if path.is_dir():
         if not (path / "config.json").is_file():
             raise ModelError(f"{path}: not a transformers model folder (no config.json)")
-        return ResolvedModel(model_id=str(path), revision=None, sha=_folder_digest(path), path=path.resolve())
+        digest = content_id(path)
+        return ResolvedModel(model_id=str(path), revision=None, sha=digest, path=path.resolve(), content_id=digest)
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
@@ -67,11 +79,24 @@ def resolve_model(spec: str, revision: str | None = None) -> ResolvedModel:
     except RevisionNotFoundError:
         raise ModelError(f"model {name!r} has no revision {revision!r}") from None
     except RepositoryNotFoundError:
+        if revision not in (None, "main") and _exists_at_main(name):  # some servers answer 404 for either case
+            raise ModelError(f"model {name!r} has no revision {revision!r}") from None
         raise ModelError(f"model {name!r} not found on the hub (or no access); check the id and HF_ENDPOINT") from None
     except (HfHubHTTPError, OSError, ValueError) as exc:
         raise ModelError(f"model {name}@{revision or 'main'} could not be fetched: {exc}") from None
     # snapshot_download returns <cache>/snapshots/<commit sha>: the exact revision that was fetched.
-    return ResolvedModel(model_id=name, revision=revision, sha=local.name, path=local)
+    return ResolvedModel(model_id=name, revision=revision, sha=local.name, path=local, content_id=content_id(local))
+
+
+def _exists_at_main(name: str) -> bool:
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    try:
+        HfApi().model_info(name, revision="main")
+        return True
+    except (HfHubHTTPError, OSError, ValueError):
+        return False
 
 
 def needs_remote_code(path: Path) -> bool:

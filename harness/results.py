@@ -30,7 +30,8 @@ class UnitKey(_Strict):
     """What identifies a run unit: the same key means the same experiment, so its result can be reused."""
 
     model_id: str
-    model_sha: str  # exact commit of the model repo (or digest of a local folder)
+    model_sha: str  # exact commit of the model repo (or digest of a local folder) the unit was computed at
+    model_content: str  # digest of the model's files (see harness.models.content_id): the model's identity
     dataset_repo: str
     dataset_revision: str  # exact commit of the dataset repo
     suite: str
@@ -39,9 +40,13 @@ class UnitKey(_Strict):
     regime: Literal["finetune"] = "finetune"
 
     def folder(self, root: Path) -> Path:
-        """`<root>/<model>@<sha12>/<suite>/<task>/seed<k>` with the model id made path-safe."""
+        """`<root>/<model>@<content12>/<suite>/<task>/<regime>-seed<k>` with the model id made path-safe."""
         safe = re.sub(r"[^A-Za-z0-9._-]+", "__", self.model_id).strip("_") or "model"
-        return root / f"{safe}@{self.model_sha[:12]}" / self.suite / self.task / f"{self.regime}-seed{self.seed}"
+        return root / f"{safe}@{self.model_content[:12]}" / self.suite / self.task / f"{self.regime}-seed{self.seed}"
+
+    def same_experiment(self, other: UnitKey) -> bool:
+        """Equal but for the commit the model was fetched at (a card-only commit does not change the model)."""
+        return self.model_dump(exclude={"model_sha"}) == other.model_dump(exclude={"model_sha"})
 
 
 class Cost(_Strict):
@@ -90,7 +95,7 @@ def read_unit(folder: Path, key: UnitKey | None = None) -> UnitResult | None:
     except (ValidationError, ValueError, UnicodeDecodeError) as exc:
         log.warning("ignoring invalid result %s (%s); the unit will be recomputed", path, str(exc).splitlines()[0])
         return None
-    if key is not None and result.key != key:
+    if key is not None and not result.key.same_experiment(key):
         log.warning("ignoring %s: it belongs to another unit", path)
         return None
     if not (folder / result.predictions_file).is_file():

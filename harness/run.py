@@ -109,7 +109,8 @@ def run(config: RunConfig) -> RunReport:
         data = load_task_data(suite, task, config.dataset_revision)
         hp = hyperparameters(suite, task, config)
         for seed in config.seeds:
-            key = UnitKey(model_id=model.model_id, model_sha=model.sha, dataset_repo=suite.dataset_repo,
+            key = UnitKey(model_id=model.model_id, model_sha=model.sha, model_content=model.content_id,
+                          dataset_repo=suite.dataset_repo,
                           dataset_revision=data.dataset_revision, suite=suite.name, task=task.config, seed=seed)
             folder = key.folder(output_dir)
             existing = None if config.overwrite else read_unit(folder, key)

@@ -73,8 +73,9 @@ class LocalHub:
         return f"http://{self.host}:{self.port}"
 
     def env(self) -> dict[str, str]:
-        """Environment for a child process that should talk to this hub instead of huggingface.co."""
-        return {**os.environ, "HF_ENDPOINT": self.endpoint}
+        """Environment for a child process that should talk to this hub instead of huggingface.co (reads through
+        HF_ENDPOINT, publishes into the same folder through GFMBENCH_HUB_ROOT)."""
+        return {**os.environ, "HF_ENDPOINT": self.endpoint, "GFMBENCH_HUB_ROOT": str(self.root)}
 
     def start(self, timeout: float = 60.0) -> str:
         (self.root / "datasets").mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,100 @@
+"""Label alignment on every tokenizer kind (single nucleotide, k-mer, overlapping k-mer, BPE), property-tested."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gfmbench.harness.align import (
+    IGNORE_INDEX,
+    detect_input_format,
+    encode,
+    to_nucleotides,
+    token_class_labels,
+    token_values,
+)
+from gfmbench.harness.tiny import build_tokenizer
+
+KINDS = ["char", "kmer3", "kmer3o", "bpe"]
+TOKENIZERS = {kind: build_tokenizer(kind) for kind in KINDS}
+CASES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                        HealthCheck.function_scoped_fixture])
+sequences = st.text(alphabet="ACGU", min_size=3, max_size=80)
+
+
+def test_input_formats_are_detected() -> None:
+    formats = {kind: detect_input_format(TOKENIZERS[kind]) for kind in KINDS}
+    assert formats["char"].kind == "raw" and formats["bpe"].kind == "raw" and formats["kmer3"].kind == "raw"
+    assert formats["kmer3o"].kind == "kmer_overlap" and formats["kmer3o"].k == 3
+    assert formats["kmer3o"].translate == {"U": "T"}  # its vocabulary is DNA-only
+    assert formats["kmer3o"].text("ACGUA") == "ACG CGT GTA"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@CASES
+@given(seq=sequences, data=st.data())
+def test_every_nucleotide_maps_to_a_token_that_covers_it(kind: str, seq: str, data: st.DataObject) -> None:
+    tokenizer = TOKENIZERS[kind]
+    fmt = detect_input_format(tokenizer)
+    max_length = data.draw(st.one_of(st.none(), st.integers(3, 40)))
+    enc = encode(tokenizer, fmt, [seq], max_length)[0]
+    assert len(enc.nt_to_token) == len(seq)
+    covered = enc.nt_to_token >= 0
+    for i in np.flatnonzero(covered):
+        start, end = enc.spans[enc.nt_to_token[i]]
+        assert start <= i < end
+    if max_length is None:
+        assert covered.all()
+    else:  # truncation cuts a suffix, never a hole
+        assert not covered.any() or covered[: np.flatnonzero(covered).max() + 1].all()
+    special = enc.spans[:, 0] < 0
+    assert special.sum() >= 1  # [CLS]/[SEP] have no nucleotide
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@CASES
+@given(seq=sequences, data=st.data())
+def test_class_labels_round_trip(kind: str, seq: str, data: st.DataObject) -> None:
+    tokenizer = TOKENIZERS[kind]
+    enc = encode(tokenizer, detect_input_format(tokenizer), [seq], None)[0]
+    labels = data.draw(st.lists(st.integers(-1, 2), min_size=len(seq), max_size=len(seq)))
+    token_labels = np.asarray(token_class_labels(enc, labels))
+    special = enc.spans[:, 0] < 0
+    assert (token_labels[special] == IGNORE_INDEX).all()
+    for t in np.flatnonzero(~special):  # a token carries its first nucleotide's label
+        first = labels[enc.spans[t, 0]]
+        assert token_labels[t] == (IGNORE_INDEX if first == -1 else first)
+    # feeding the token labels back as "predictions": each nucleotide gets its covering token's label
+    back, covered = to_nucleotides(enc, token_labels)
+    assert covered.all()
+    for i, value in enumerate(back):
+        assert value == token_labels[enc.nt_to_token[i]]
+    if kind == "char":  # one token per nucleotide: the round trip is exact
+        assert [IGNORE_INDEX if v == -1 else v for v in labels] == back.tolist()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@CASES
+@given(seq=sequences, data=st.data())
+def test_regression_values_are_token_means(kind: str, seq: str, data: st.DataObject) -> None:
+    tokenizer = TOKENIZERS[kind]
+    enc = encode(tokenizer, detect_input_format(tokenizer), [seq], None)[0]
+    values = np.asarray(data.draw(st.lists(st.one_of(st.none(), st.floats(-5, 5)), min_size=len(seq),
+                                           max_size=len(seq))), dtype=np.float64)
+    out = token_values(enc, values)
+    for t, (start, end) in enumerate(enc.spans):
+        chunk = values[start:end] if start >= 0 else np.array([np.nan])
+        expected = np.nanmean(chunk) if start >= 0 and not np.isnan(chunk).all() else np.nan
+        assert (np.isnan(out[t, 0]) and np.isnan(expected)) or out[t, 0] == pytest.approx(expected)
+
+
+def test_overlapping_kmers_by_hand() -> None:
+    tokenizer = TOKENIZERS["kmer3o"]
+    enc = encode(tokenizer, detect_input_format(tokenizer), ["ACGTAC"], None)[0]
+    assert tokenizer.convert_ids_to_tokens(enc.input_ids) == ["[CLS]", "ACG", "CGT", "GTA", "TAC", "[SEP]"]
+    assert enc.spans.tolist() == [[-1, -1], [0, 3], [1, 4], [2, 5], [3, 6], [-1, -1]]
+    # nucleotide i -> the token starting at i; the last k-1 nucleotides -> the last token covering them
+    assert enc.nt_to_token.tolist() == [1, 2, 3, 4, 4, 4]
+    assert token_class_labels(enc, [0, 1, 2, 0, 1, 2]) == [IGNORE_INDEX, 0, 1, 2, 0, IGNORE_INDEX]

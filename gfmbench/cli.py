@@ -57,7 +57,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _format_cell(value: object) -> str:
+def _format_cell(value: object, interval: bool = False) -> str:
+    if isinstance(value, tuple) and interval:
+        return f"[{value[0]:.4f}, {value[1]:.4f}]"
     if isinstance(value, tuple):
         mean, std = value
         return f"{mean:.4f}" if std != std else f"{mean:.4f} ± {std:.4f}"  # std is NaN for a single seed
@@ -81,12 +83,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"\n{report.model.short} on {report.suite.name} (test split; mean ± std over seeds; "
           f"{len(report.units) - reused} unit(s) run, {reused} reused)")
     rows = report.summary()
-    metrics = sorted({k for r in rows for k in r} - {"task", "seeds", "primary", "direction", "truncated_positions"},
+    metrics = sorted({k for r in rows for k in r} - {"task", "seeds", "primary", "direction", "truncated_positions",
+                                                      "ci95"},
                      key=lambda m: (not any(r["primary"] == m for r in rows), m))
-    print(format_table(["task", "seeds", *metrics],
-                       [[r["task"], r["seeds"], *(_format_cell(r[m]) if m in r else "" for m in metrics)]
-                        for r in rows]))
+    print(format_table(["task", "seeds", *metrics, "primary 95% CI"],
+                       [[r["task"], r["seeds"], *(_format_cell(r[m]) if m in r else "" for m in metrics),
+                         _format_cell(r["ci95"], interval=True) if "ci95" in r else ""] for r in rows]))
     print(f"results: {report.output_dir}")
+    return 0
+
+
+def _cmd_hub_tiny(args: argparse.Namespace) -> int:
+    from gfmbench.harness.tiny import publish_tiny_models
+    from gfmbench.hub.publish import select_backend
+
+    for repo_id, commit in publish_tiny_models(select_backend(root=args.root), args.models).items():
+        print(f"{repo_id}: {commit[:12]}")
     return 0
 
 
@@ -161,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--root", help="folder of repos (default: $GFMBENCH_HOME/hub)")
         p.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
     serve.set_defaults(func=_cmd_hub_serve)
+    tiny = hub_sub.add_parser("publish-tiny-models", help="build tiny random test models and publish them to the "
+                                                           "local hub (e.g. gfmbench/tiny-random-bert-nt)")
+    tiny.add_argument("--root", help="folder of repos (default: $GFMBENCH_HOME/hub)")
+    tiny.add_argument("--models", nargs="+", metavar="REPO_ID", help="only these (default: all)")
+    tiny.set_defaults(func=_cmd_hub_tiny)
     exec_.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND [ARGS...]")
     exec_.set_defaults(func=_cmd_hub_exec)
     return parser

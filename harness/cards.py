@@ -74,6 +74,16 @@ def model_card(report: RunReport) -> str:
     return str(ModelCard(content))
 
 
+def _nan_to_none(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, list):
+        return [_nan_to_none(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    return value
+
+
 def aggregate_rows(results: list[UnitResult]) -> list[dict[str, Any]]:
     """One row per (unit, split, metric): the long table the leaderboard reads."""
     rows = []
@@ -111,7 +121,8 @@ def write_cards(report: RunReport) -> Path | None:
     atomic_write(folder / ".eval_results" / f"{report.suite.name}.yaml", eval_results_yaml(eval_result_entries(report)))
     atomic_write(folder / "README.md", model_card(report))
     summary = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in row.items()} for row in report.summary()]
-    atomic_write(folder / f"summary-{report.suite.name}.json", json.dumps(summary, indent=2) + "\n")
+    # NaN (the std of a single seed) is not JSON: write null
+    atomic_write(folder / f"summary-{report.suite.name}.json", json.dumps(_nan_to_none(summary), indent=2) + "\n")
     write_parquet(aggregate_rows([u.result for u in report.units]), folder / f"results-{report.suite.name}.parquet")
     return folder
 

@@ -150,14 +150,50 @@ def load_model_for_task(model: ResolvedModel, task_type: str, num_outputs: int, 
     verbosity = transformers.logging.get_verbosity()
     transformers.logging.set_verbosity_error()  # the new head's "newly initialized" report is expected here
     try:
-        loaded = auto.from_pretrained(model.path, **kwargs)
-    except ValueError as exc:
-        if "Unrecognized configuration class" in str(exc):
-            raise ModelError(f"{model.model_id}: its architecture has no {HEAD_CLASSES[task_type]} head, so it cannot "
-                             f"serve a {task_type} task") from None
-        raise
+        try:
+            loaded = auto.from_pretrained(model.path, **kwargs)
+            description = f"{type(loaded).__name__} ({num_outputs} outputs)"
+        except ValueError as exc:
+            if "Unrecognized configuration class" not in str(exc):
+                raise
+            loaded = hidden_state_head(model, task_type, num_outputs, trust_remote_code)
+            description = (f"{type(loaded.backbone).__name__} + linear head over "
+                           f"{'each token' if task_type.startswith('token') else 'mean-pooled tokens'} "
+                           f"({num_outputs} outputs; the architecture has no {HEAD_CLASSES[task_type]})")
     finally:
         transformers.logging.set_verbosity(verbosity)
-    if pad_token_id is not None and getattr(loaded.config, "pad_token_id", None) is None:
-        loaded.config.pad_token_id = pad_token_id
-    return loaded, f"{type(loaded).__name__} ({num_outputs} outputs)"
+    config = getattr(loaded, "config", None)
+    if pad_token_id is not None and config is not None and getattr(config, "pad_token_id", None) is None:
+        config.pad_token_id = pad_token_id
+    return loaded, description
+
+
+def hidden_state_head(model: ResolvedModel, task_type: str, num_outputs: int, trust_remote_code: bool) -> Any:
+    """A linear head over the backbone's last hidden states, for architectures without an `AutoModelFor...`
+    class: per token for token tasks; for sequence tasks over the mean of the non-padding tokens (mean pooling
+    works for encoders and causal models alike)."""
+    import torch
+    from transformers import AutoModel
+    from transformers.modeling_outputs import TokenClassifierOutput
+
+    try:
+        backbone = AutoModel.from_pretrained(model.path, trust_remote_code=trust_remote_code)
+    except ValueError as exc:
+        raise ModelError(f"{model.model_id}: cannot load a backbone for a {task_type} task: {exc}") from None
+
+    class HiddenStateHead(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.backbone = backbone
+            self.config = backbone.config
+            hidden = getattr(backbone.config, "hidden_size", None) or backbone.config.word_embed_proj_dim
+            self.head = torch.nn.Linear(hidden, num_outputs)
+
+        def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, **_):  # noqa: ANN001
+            states = self.backbone(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            if not task_type.startswith("token"):
+                weights = attention_mask.unsqueeze(-1).to(states.dtype)
+                states = (states * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+            return TokenClassifierOutput(logits=self.head(states))
+
+    return HiddenStateHead()

@@ -66,6 +66,7 @@ class UnitResult(_Strict):
     primary_metric: str
     direction: Literal["higher", "lower"]
     metrics: dict[str, dict[str, float]]  # split ("validation", "test") -> metric -> value
+    confidence_interval: tuple[float, float] | None = None  # 95 % bootstrap CI of the primary metric on test
     hyperparameters: dict[str, Any]  # epochs, batch size, learning rate, max length, patience, ...
     validation_source: str  # upstream split, or how it was carved from train (seed, fraction)
     head: str  # the head class and output size

@@ -72,6 +72,9 @@ class RunReport:
                                    "direction": task.direction}
             for name in names:
                 row[name] = mean_std([r.metrics["test"][name] for r in results])
+            intervals = [r.confidence_interval for r in results if r.confidence_interval is not None]
+            if intervals:  # the mean of the per-seed 95 % bootstrap bounds of the primary metric
+                row["ci95"] = (sum(i[0] for i in intervals) / len(intervals), sum(i[1] for i in intervals) / len(intervals))
             rows.append(row)
         return rows
 
@@ -129,6 +132,7 @@ def run(config: RunConfig) -> RunReport:
                 primary_metric=task.primary_metric,
                 direction=task.direction,
                 metrics=metrics,
+                confidence_interval=details["confidence_interval"],
                 hyperparameters={**hp.as_dict(), "seed": seed, "model_revision": model.revision or "main",
                                  "dataset_revision_requested": config.dataset_revision or suite.tag},
                 validation_source=data.validation_source,

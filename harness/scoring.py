@@ -62,19 +62,37 @@ def example_outputs(task: TaskSpec, examples: list[Example], logits: np.ndarray)
     return rows
 
 
-def score_predictions(task: TaskSpec, rows: list[dict[str, Any]]) -> dict[str, float]:
-    """Every metric of the task over prediction rows (as returned by `example_outputs` or read back from Parquet)."""
-    metrics: dict[str, float] = {}
+def score_metric(task: TaskSpec, name: str, rows: list[dict[str, Any]]) -> float:
+    """One metric of the task over prediction rows."""
+    entry = get_metric(name)
+    references, predictions = _metric_inputs(task, entry.inputs, rows)
+    kwargs = {}
+    if entry.inputs == "regression" and name != "mcrmse" and len(task.targets or []) > 1:
+        kwargs["n_targets"] = len(task.targets or [])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        for name in task.metrics:
-            entry = get_metric(name)
-            references, predictions = _metric_inputs(task, entry.inputs, rows)
-            kwargs = {}
-            if entry.inputs == "regression" and name != "mcrmse" and len(task.targets or []) > 1:
-                kwargs["n_targets"] = len(task.targets or [])
-            value = entry(references, predictions, **kwargs)
-            metrics[name] = float(np.mean(value)) if isinstance(value, list) else float(value)
+        value = entry(references, predictions, **kwargs)
+    return float(np.mean(value)) if isinstance(value, list) else float(value)
+
+
+def primary_confidence_interval(task: TaskSpec, rows: list[dict[str, Any]], n_resamples: int = 200,
+                                seed: int = 0) -> tuple[float, float] | None:
+    """95 % percentile bootstrap interval of the primary metric, resampling test examples (sequences)."""
+    from gfmbench.metrics.aggregate import bootstrap_ci
+    from gfmbench.metrics.functional import MetricInputError
+
+    if len(rows) < 2:
+        return None
+    try:
+        return bootstrap_ci(lambda sample, _: score_metric(task, task.primary_metric, sample), rows, rows,
+                            n_resamples=n_resamples, seed=seed)
+    except (MetricInputError, ValueError):
+        return None  # e.g. a resample with one class only for ROC-AUC
+
+
+def score_predictions(task: TaskSpec, rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Every metric of the task over prediction rows (as returned by `example_outputs` or read back from Parquet)."""
+    metrics = {name: score_metric(task, name, rows) for name in task.metrics}
     if task.type == "token_classification":
         metrics["truncated_positions"] = float(sum(len(r["covered"]) - sum(r["covered"]) for r in rows))
     return metrics

@@ -114,3 +114,19 @@ def publish_tiny_models(backend: object | None = None, names: list[str] | None =
             commits[repo_id] = publish(backend, repo_id, operations, f"Tiny random {architecture} ({kind})",
                                        repo_type="model").commit
     return commits
+
+
+def save_tiny_opt(folder: str | Path, seed: int = 0) -> Path:
+    """A tiny OPT (an architecture with no token-classification class), to exercise the hidden-state head."""
+    import torch
+    from transformers import OPTConfig, OPTForCausalLM
+
+    folder = Path(folder)
+    tokenizer = build_tokenizer("char", seed)
+    torch.manual_seed(seed)
+    config = OPTConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, ffn_dim=64,
+                       num_attention_heads=2, max_position_embeddings=1026, word_embed_proj_dim=32,
+                       pad_token_id=tokenizer.pad_token_id)
+    OPTForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

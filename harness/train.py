@@ -16,7 +16,7 @@ from typing import Any
 from gfmbench.harness.align import detect_input_format
 from gfmbench.harness.data import Collator, TaskData, TorchExamples, build_examples
 from gfmbench.harness.models import ResolvedModel, load_model_for_task, load_tokenizer
-from gfmbench.harness.scoring import example_outputs, score_predictions
+from gfmbench.harness.scoring import example_outputs, primary_confidence_interval, score_predictions
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,7 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         disable_tqdm=not progress,
         dataloader_num_workers=0,
         save_only_model=True,
+        label_names=["labels"],
         dataloader_pin_memory=torch.cuda.is_available(),
     )
     trainer = _trainer_class()(
@@ -166,5 +167,6 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
             "n_parameters": int(sum(p.numel() for p in network.parameters())),
         },
         "best_epoch_metric": float(trainer.state.best_metric) if trainer.state.best_metric is not None else None,
+        "confidence_interval": primary_confidence_interval(task, rows_by_split["test"], seed=seed),
     }
     return metrics, rows_by_split["test"], details

@@ -173,6 +173,18 @@ def test_bad_runs_fail_with_a_clear_message(hub, args: list[str], message: str, 
     assert message in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_an_architecture_without_a_token_head_gets_the_hidden_state_head(hub, tmp_path: Path) -> None:
+    from gfmbench.harness.tiny import save_tiny_opt
+
+    _, _, env = hub
+    folder = save_tiny_opt(tmp_path / "opt")
+    proc = gfm_run(env, "--model", str(folder), "--tasks", "SSP_Archive2", "--output-dir", str(tmp_path / "o"))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (data,) = results(tmp_path / "o").values()
+    assert data["head"].startswith("OPTModel + linear head over each token")
+    assert data["key"]["model_id"] == str(folder)
+
+
 def test_remote_code_needs_the_flag(hub, tmp_path: Path) -> None:
     from gfmbench.harness.tiny import save_tiny_model
 

@@ -1,0 +1,81 @@
+"""Harness pieces that need no server: label checks, the result schema, unit folders and invalid unit files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from datasets import ClassLabel, Features, List, Value
+
+from gfmbench.harness.data import TaskDataError, check_labels
+from gfmbench.harness.models import ModelError, check_remote_code, parse_model_spec, resolve_model
+from gfmbench.harness.results import Cost, UnitKey, UnitResult, read_unit, write_unit
+from gfmbench.suites import get_suite
+
+SSP = get_suite("rgb").task("SSP_Archive2")
+
+
+def test_label_set_mismatch_is_refused() -> None:
+    good = Features({"label": List(ClassLabel(names=["(", ")", "."]))})
+    check_labels(SSP, good)
+    reordered = Features({"label": List(ClassLabel(names=[".", "(", ")"]))})
+    with pytest.raises(TaskDataError, match=r"label set mismatch: dataset has \['\.', '\(', '\)'\]"):
+        check_labels(SSP, reordered)
+    mrna = get_suite("rgb").task("mRNA_degrade")
+    with pytest.raises(TaskDataError, match=r"target columns \['deg_Mg_50C'\] missing"):
+        check_labels(mrna, Features({"reactivity": List(Value("float32")), "deg_Mg_pH10": List(Value("float32"))}))
+
+
+def test_model_spec_parsing(tmp_path: Path) -> None:
+    assert parse_model_spec("org/name@v1.0") == ("org/name", "v1.0")
+    assert parse_model_spec("org/name") == ("org/name", None)
+    folder = tmp_path / "weird@name"
+    folder.mkdir()
+    assert parse_model_spec(str(folder)) == (str(folder), None)  # an existing path is never split
+    with pytest.raises(ModelError, match="not a transformers model folder"):
+        resolve_model(str(folder))
+
+
+def test_remote_code_is_detected_without_running_it(tmp_path: Path) -> None:
+    from gfmbench.harness.tiny import save_tiny_model
+
+    folder = save_tiny_model(tmp_path / "m", "bert", "char")
+    check_remote_code(resolve_model(str(folder)), trust_remote_code=False)  # plain model: fine
+    (folder / "tokenizer_config.json").write_text('{"auto_map": {"AutoTokenizer": ["tok.T", null]}}')
+    with pytest.raises(ModelError, match="--trust-remote-code"):
+        check_remote_code(resolve_model(str(folder)), trust_remote_code=False)
+
+
+def _result(seed: int = 0) -> UnitResult:
+    key = UnitKey(model_id="org/m", model_sha="a" * 40, model_content="c" * 64, dataset_repo="gfmbench/rgb",
+                  dataset_revision="b" * 40, suite="rgb", task="SSP_Archive2", seed=seed)
+    return UnitResult(key=key, suite_version="1.0.0", task_type="token_classification", primary_metric="f1_macro",
+                      direction="higher", metrics={"test": {"f1_macro": 0.5}}, hyperparameters={"epochs": 1},
+                      validation_source="upstream validation split", head="h", input_format="raw", truncation="t",
+                      cost=Cost(wall_time_s=1.0, peak_rss_mb=1.0, n_parameters=10), environment={}, command="c",
+                      timestamp="2026-11-25T00:00:00+00:00")
+
+
+def test_unit_round_trip_and_invalid_files(tmp_path: Path) -> None:
+    result = _result()
+    folder = result.key.folder(tmp_path)
+    assert folder.relative_to(tmp_path).as_posix() == "org__m@cccccccccccc/rgb/SSP_Archive2/finetune-seed0"
+    write_unit(folder, result, [{"id": "test-000000", "prediction": [0, 1]}])
+    assert read_unit(folder, result.key) == result
+    # a new commit of the same model content (e.g. a card update) is the same experiment
+    moved = result.key.model_copy(update={"model_sha": "d" * 40})
+    assert read_unit(folder, moved) == result
+    other_seed = result.key.model_copy(update={"seed": 1})
+    assert read_unit(folder, other_seed) is None
+    (folder / "result.json").write_text('{"schema_version": 1, "key": ')  # truncated by a crash
+    assert read_unit(folder, result.key) is None
+    write_unit(folder, result, [])
+    (folder / "predictions.parquet").unlink()
+    assert read_unit(folder, result.key) is None
+
+
+def test_unknown_schema_fields_are_refused() -> None:
+    data = _result().model_dump()
+    data["metrics_extra"] = 1
+    with pytest.raises(ValueError, match="Extra inputs are not permitted"):
+        UnitResult.model_validate(data)

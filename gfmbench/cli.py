@@ -77,7 +77,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, learning_rate=args.learning_rate, max_length=args.max_length,
         output_dir=Path(args.output_dir) if args.output_dir else None, overwrite=args.overwrite,
         trust_remote_code=args.trust_remote_code, dataset_revision=args.dataset_revision, push_to=args.push_to,
-        progress=not args.no_progress,
+        push_to_hub=args.push_to_hub, progress=not args.no_progress,
     ))
     reused = sum(u.reused for u in report.units)
     print(f"\n{report.model.short} on {report.suite.name} (test split; mean ± std over seeds; "
@@ -159,7 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--max-length", type=int, help="max nucleotides per sequence (default: the task's)")
     run_.add_argument("--dataset-revision", help="dataset tag/branch/commit (default: the suite's release tag)")
     run_.add_argument("--output-dir", help="results store (default: $GFMBENCH_HOME/results)")
-    run_.add_argument("--push-to", metavar="REPO", help="publish results to this dataset repo (local hub)")
+    run_.add_argument("--push-to", metavar="REPO", help="publish results to this dataset repo, and the eval results "
+                                                        "to the model repo (a pull request if it is not yours)")
+    run_.add_argument("--push-to-hub", action="store_true", help="with --push-to: publish to the Hub at "
+                                                                 "HF_ENDPOINT with your token, not the local hub")
     run_.add_argument("--trust-remote-code", action="store_true", help="allow code shipped with the model to run")
     run_.add_argument("--overwrite", action="store_true", help="recompute units that are already done")
     run_.add_argument("--no-progress", action="store_true", help="no progress bars")

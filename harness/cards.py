@@ -165,9 +165,13 @@ def push_results(report: RunReport, results_repo: str, backend: Any | None = Non
         endpoint = getattr(getattr(backend, "api", None), "endpoint", None) or "local-hub"
         entries = eval_result_entries(report, source_url=f"{endpoint}/datasets/{results_repo}")
         op = CommitOperationAdd(f".eval_results/{report.suite.name}.yaml", eval_results_yaml(entries).encode())
-        if backend.head(report.model.model_id, "model") is not None:
-            commits[report.model.model_id] = publish(backend, report.model.model_id, [op],
-                                                     f"gfmbench results on {report.suite.name}",
+        message = f"gfmbench results on {report.suite.name}"
+        if hasattr(backend, "can_write") and not backend.can_write(report.model.model_id):
+            # Not our repo on the Hub: propose the eval results as a pull request, as the Hub expects.
+            commits[report.model.model_id] = backend.commit(report.model.model_id, [op], message, repo_type="model",
+                                                            create_pr=True)
+        elif backend.head(report.model.model_id, "model") is not None:
+            commits[report.model.model_id] = publish(backend, report.model.model_id, [op], message,
                                                      repo_type="model").commit
         else:
             log.warning("model repo %s not writable here; eval results kept in %s", report.model.model_id,

@@ -42,6 +42,7 @@ class RunConfig:
     trust_remote_code: bool = False
     dataset_revision: str | None = None
     push_to: str | None = None
+    push_to_hub: bool = False  # publish to the Hub at HF_ENDPOINT with the user's token instead of the local hub
     progress: bool = True
     command: str = field(default_factory=lambda: shlex.join(sys.argv))
 
@@ -153,5 +154,7 @@ def run(config: RunConfig) -> RunReport:
     if config.push_to:
         from gfmbench.harness.cards import push_results
 
-        push_results(report, config.push_to)
+        from gfmbench.hub.publish import select_backend
+
+        push_results(report, config.push_to, select_backend(to_hub=config.push_to_hub))
     return report

@@ -51,15 +51,25 @@ def results(folder: Path) -> dict[tuple[str, int], dict]:
     return out
 
 
+FAKE_TOKEN = "hf_gfmbenchFakeTokenThatMustNeverLeak0123"
+
+
 @pytest.fixture(scope="module")
 def demo_run(hub, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    _, _, env = hub
+    _, backend, env = hub
     out = tmp_path_factory.mktemp("demo-results")
-    proc = gfm_run(env, "--model", "gfmbench/tiny-random-bert-nt", "--tasks", "SSP_Archive2", "--seeds", "0", "1",
-                   "--output-dir", str(out), "--push-to", "gfmbench/results")
+    proc = gfm_run({**env, "HF_TOKEN": FAKE_TOKEN}, "--model", "gfmbench/tiny-random-bert-nt", "--tasks",
+                   "SSP_Archive2", "--seeds", "0", "1", "--output-dir", str(out), "--push-to", "gfmbench/results")
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "2 unit(s) run, 0 reused" in proc.stdout
     assert "SSP_Archive2" in proc.stdout and "±" in proc.stdout
+    # the token reaches no log, result, card or pushed file
+    assert FAKE_TOKEN not in proc.stdout + proc.stderr
+    for path in out.rglob("*"):
+        assert not path.is_file() or FAKE_TOKEN.encode() not in path.read_bytes(), path
+    for repo, kind in (("gfmbench/results", "dataset"), ("gfmbench/tiny-random-bert-nt", "model")):
+        for name in backend.list_files(repo, kind):
+            assert FAKE_TOKEN.encode() not in (backend.read_file(repo, name, kind) or b""), name
     return out
 
 

@@ -79,3 +79,34 @@ def test_unknown_schema_fields_are_refused() -> None:
     data["metrics_extra"] = 1
     with pytest.raises(ValueError, match="Extra inputs are not permitted"):
         UnitResult.model_validate(data)
+
+
+def test_push_to_a_model_repo_we_do_not_own_opens_a_pull_request(tmp_path: Path) -> None:
+    from gfmbench.harness.cards import push_results
+    from gfmbench.harness.models import ResolvedModel
+    from gfmbench.harness.run import RunReport, UnitOutcome
+    from gfmbench.hub.publish import HubBackend
+    from tests.test_publish import FakeHfApi
+
+    class Api(FakeHfApi):
+        def whoami(self) -> dict:
+            return {"name": "alice", "orgs": [{"name": "lab"}]}
+
+        def list_repo_files(self, repo_id: str, **kw) -> list[str]:
+            return []
+
+    result = _result()
+    folder = result.key.folder(tmp_path)
+    write_unit(folder, result, [{"id": "test-000000", "prediction": [0]}])
+    model = ResolvedModel(model_id="org/m", revision=None, sha="a" * 40, path=tmp_path, content_id="c" * 64)
+    report = RunReport(model=model, suite=get_suite("rgb"), units=[UnitOutcome(folder, result, False)],
+                       output_dir=tmp_path)
+    api = Api()
+    backend = HubBackend(api=api)
+    assert backend.can_write("lab/results") and not backend.can_write("org/m")
+    push_results(report, "lab/results", backend)
+    commits = [kw for name, kw in api.calls if name == "create_commit"]
+    assert [c["repo_id"] for c in commits] == ["lab/results", "org/m"]
+    assert commits[0]["create_pr"] is False and commits[1]["create_pr"] is True
+    assert [op.path_in_repo for op in commits[1]["operations"]] == [".eval_results/rgb.yaml"]
+    assert "aggregated/results.parquet" in [op.path_in_repo for op in commits[0]["operations"]]

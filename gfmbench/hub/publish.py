@@ -295,6 +295,7 @@ class HubBackend:
         message: str,
         repo_type: str = "dataset",
         parent_commit: str | None = None,
+        create_pr: bool = False,
     ) -> str:
         info = self.api.create_commit(
             repo_id,
@@ -302,8 +303,15 @@ class HubBackend:
             commit_message=message,
             repo_type=repo_type,
             parent_commit=parent_commit,
+            create_pr=create_pr,
         )
         return info.oid
+
+    def can_write(self, repo_id: str) -> bool:
+        """Whether the token's user owns the repo's namespace (or is in that org): else changes go as a PR."""
+        owner = repo_id.split("/", 1)[0]
+        who = self.api.whoami()
+        return owner == who.get("name") or owner in {org.get("name") for org in who.get("orgs", [])}
 
     def tag_target(self, repo_id: str, tag: str, repo_type: str = "dataset") -> str | None:
         refs = self.api.list_repo_refs(repo_id, repo_type=repo_type)

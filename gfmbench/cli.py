@@ -75,6 +75,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     report = run(RunConfig(
         model=args.model, suite=args.suite, tasks=args.tasks, seeds=args.seeds, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.learning_rate, max_length=args.max_length,
+        long_sequences=args.long_sequences,
         output_dir=Path(args.output_dir) if args.output_dir else None, overwrite=args.overwrite,
         trust_remote_code=args.trust_remote_code, dataset_revision=args.dataset_revision, push_to=args.push_to,
         push_to_hub=args.push_to_hub, progress=not args.no_progress,
@@ -157,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--batch-size", type=int, help="default: the suite's")
     run_.add_argument("--learning-rate", type=float, help="default: the suite's")
     run_.add_argument("--max-length", type=int, help="max nucleotides per sequence (default: the task's)")
+    run_.add_argument("--long-sequences", choices=["truncate", "window"], default="truncate",
+                      help="sequences longer than max length: truncate (cut positions unscored, counted) or, for "
+                           "token tasks, half-overlapping windows merged per nucleotide")
     run_.add_argument("--dataset-revision", help="dataset tag/branch/commit (default: the suite's release tag)")
     run_.add_argument("--output-dir", help="results store (default: $GFMBENCH_HOME/results)")
     run_.add_argument("--push-to", metavar="REPO", help="publish results to this dataset repo, and the eval results "

@@ -83,9 +83,22 @@ class Example:
     labels: Any  # token-level list, sequence-level int / float list
     reference: Any  # nucleotide-level reference as stored in the dataset (for scoring)
     extra: dict[str, Any] = field(default_factory=dict)
+    window: tuple[int, int] | None = None  # (nucleotide offset, full length) when this is a window of a sequence
 
 
-def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat, max_length: int) -> list[Example]:
+def plan_windows(length: int, fits: int) -> list[int]:
+    """Window starts covering `length` nucleotides with windows of `fits` nucleotides overlapping by half."""
+    if fits >= length:
+        return [0]
+    stride = max(1, fits // 2)
+    starts = list(range(0, length - fits, stride))
+    return starts + [length - fits]
+
+
+def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat, max_length: int,
+                   long_sequences: str = "truncate") -> list[Example]:
+    """Token-aligned examples; with `long_sequences="window"`, a token-level sequence that does not fit becomes
+    half-overlapping windows (each nucleotide is later predicted by the window where it has most context)."""
     rows = split.to_dict()
     sequences = rows["sequence"]
     encoded = encode(tokenizer, fmt, sequences, max_length)
@@ -94,10 +107,18 @@ def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat,
         extra = {"structure": rows["structure"][i]} if "structure" in rows else {}
         if task.type == "token_classification":
             reference = rows["label"][i]
+            if long_sequences == "window" and enc.truncated_positions:
+                examples += _windows(task, rows["id"][i], sequences[i], reference, extra, enc, tokenizer, fmt,
+                                     max_length)
+                continue
             labels = token_class_labels(enc, reference)
         elif task.type == "token_regression":
             reference = np.array([[np.nan if v is None else v for v in rows[t][i]] for t in task.targets],
                                  dtype=np.float64).T  # (n, k)
+            if long_sequences == "window" and enc.truncated_positions:
+                examples += _windows(task, rows["id"][i], sequences[i], reference, extra, enc, tokenizer, fmt,
+                                     max_length)
+                continue
             labels = token_values(enc, reference)
         elif task.type == "sequence_regression":
             reference = [rows[t][i] for t in task.targets]
@@ -112,6 +133,20 @@ def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat,
     if not examples:
         raise TaskDataError(f"{task.config}: no example left")
     return examples
+
+
+def _windows(task: TaskSpec, example_id: str, sequence: str, reference: Any, extra: dict[str, Any],
+             truncated: EncodedSequence, tokenizer: Any, fmt: InputFormat, max_length: int) -> list[Example]:
+    fits = int((truncated.nt_to_token >= 0).sum())  # nucleotides that fit, measured on this sequence
+    out = []
+    for start in plan_windows(len(sequence), max(fits, 1)):
+        piece = sequence[start:start + fits]
+        enc = encode(tokenizer, fmt, [piece], max_length)[0]
+        ref = reference[start:start + fits]
+        labels = token_class_labels(enc, ref) if task.type == "token_classification" else token_values(enc, ref)
+        out.append(Example(id=example_id, encoded=enc, labels=labels, reference=reference, extra=extra,
+                           window=(start, len(sequence))))
+    return out
 
 
 class TorchExamples:

@@ -37,6 +37,7 @@ class RunConfig:
     batch_size: int | None = None
     learning_rate: float | None = None
     max_length: int | None = None
+    long_sequences: str = "truncate"  # "window": sliding windows for token tasks
     output_dir: Path | None = None
     overwrite: bool = False
     trust_remote_code: bool = False
@@ -99,6 +100,7 @@ def hyperparameters(suite: SuiteSpec, task: TaskSpec, config: RunConfig) -> Hype
         weight_decay=defaults.weight_decay,
         patience=defaults.patience,
         max_length=config.max_length or task.max_length,
+        long_sequences=config.long_sequences,
     )
 
 

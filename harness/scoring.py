@@ -30,14 +30,23 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def example_outputs(task: TaskSpec, examples: list[Example], logits: np.ndarray) -> list[dict[str, Any]]:
-    """One prediction row per example: id, reference, prediction, scores (and `covered` for token tasks)."""
+    """One prediction row per example: id, reference, prediction, scores (and `covered` for token tasks).
+    Windows of one sequence are merged back into one row."""
     rows = []
+    pending: dict[str, list[tuple[Example, np.ndarray, np.ndarray]]] = {}
     for i, ex in enumerate(examples):
         out = np.asarray(logits[i], dtype=np.float64)
         row: dict[str, Any] = {"id": ex.id}
         if task.is_token_level:
             token_out = out[: len(ex.encoded.input_ids)]
             nt_out, covered = to_nucleotides(ex.encoded, token_out)
+            if ex.window is not None:
+                group = pending.setdefault(ex.id, [])
+                group.append((ex, nt_out, covered))
+                if ex.window[0] + len(covered) < ex.window[1]:
+                    continue  # more windows of this sequence follow
+                nt_out, covered = _merge_windows(group)
+                del pending[ex.id]
             row["covered"] = covered.tolist()
             if task.type == "token_classification":
                 probs = _softmax(nt_out)
@@ -60,6 +69,22 @@ def example_outputs(task: TaskSpec, examples: list[Example], logits: np.ndarray)
             row["structure"] = ex.extra["structure"]
         rows.append(row)
     return rows
+
+
+def _merge_windows(group: list[tuple[Example, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Each nucleotide takes the output of the window in which it is farthest from an edge (most context)."""
+    length = group[0][0].window[1]
+    first = group[0][1]
+    merged = np.zeros((length, *first.shape[1:]), dtype=first.dtype)
+    best = np.full(length, -1)
+    for ex, values, covered in group:
+        start = ex.window[0]
+        positions = np.arange(len(covered))
+        distance = np.minimum(positions, len(covered) - 1 - positions)
+        take = covered & (distance > best[start:start + len(covered)])
+        merged[start:start + len(covered)][take] = values[take]
+        best[start:start + len(covered)][take] = distance[take]
+    return merged, best >= 0
 
 
 def score_metric(task: TaskSpec, name: str, rows: list[dict[str, Any]]) -> float:

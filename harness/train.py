@@ -30,6 +30,7 @@ class Hyperparameters:
     weight_decay: float
     patience: int
     max_length: int  # nucleotides
+    long_sequences: str = "truncate"  # or "window" (token tasks): half-overlapping windows, merged per nucleotide
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -94,7 +95,9 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
                                         id2label)
     limit = min(getattr(network.config, "max_position_embeddings", None) or 10**9, tokenizer.model_max_length)
     max_tokens = min(hp.max_length + tokenizer.num_special_tokens_to_add(), limit)
-    examples = {name: build_examples(task, data.splits[name], tokenizer, fmt, max_tokens)
+    windows = hp.long_sequences == "window" and task.is_token_level
+    examples = {name: build_examples(task, data.splits[name], tokenizer, fmt, max_tokens,
+                                     "window" if windows else "truncate")
                 for name in ("train", "validation", "test")}
     validation = examples["validation"]
 
@@ -156,8 +159,10 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
     details = {
         "head": head,
         "input_format": fmt.describe(),
-        "truncation": f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored "
-                      "and counted in truncated_positions",
+        "truncation": (f"half-overlapping windows of up to {max_tokens} tokens; each nucleotide scored from the "
+                       "window where it has most context" if windows else
+                       f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored "
+                       "and counted in truncated_positions"),
         "cost": {
             "wall_time_s": time.perf_counter() - start,
             "train_samples_per_second": train_output.metrics.get("train_samples_per_second"),

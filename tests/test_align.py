@@ -98,3 +98,38 @@ def test_overlapping_kmers_by_hand() -> None:
     # nucleotide i -> the token starting at i; the last k-1 nucleotides -> the last token covering them
     assert enc.nt_to_token.tolist() == [1, 2, 3, 4, 4, 4]
     assert token_class_labels(enc, [0, 1, 2, 0, 1, 2]) == [IGNORE_INDEX, 0, 1, 2, 0, IGNORE_INDEX]
+
+
+def test_windows_cover_long_sequences_and_merge_back() -> None:
+    """Windows of a sequence longer than the model's max length: every nucleotide covered, and the merged
+    prediction of each nucleotide comes from the window where it is farthest from an edge."""
+    from datasets import ClassLabel, Dataset, Features, List, Value
+
+    from gfmbench.harness.data import build_examples, plan_windows
+    from gfmbench.harness.scoring import example_outputs
+    from gfmbench.suites import get_suite
+
+    assert plan_windows(10, 20) == [0]
+    assert plan_windows(10, 4) == [0, 2, 4, 6]
+    task = get_suite("rgb").task("SSP_Archive2")
+    tokenizer = TOKENIZERS["char"]
+    seq = "GGGAAACCCUUUGGGAAACCC"
+    structure = "(((...)))...(((...)))"
+    labels = [{"(": 0, ")": 1, ".": 2}[c] for c in structure]
+    split = Dataset.from_dict({"id": ["test-000000"], "sequence": [seq], "label": [labels], "structure": [structure]},
+                              features=Features({"id": Value("string"), "sequence": Value("string"),
+                                                 "label": List(ClassLabel(names=["(", ")", "."])),
+                                                 "structure": Value("string")}))
+    fmt = detect_input_format(tokenizer)
+    truncated = build_examples(task, split, tokenizer, fmt, max_length=10)
+    assert len(truncated) == 1 and truncated[0].encoded.truncated_positions == len(seq) - 8
+    windows = build_examples(task, split, tokenizer, fmt, max_length=10, long_sequences="window")
+    assert [w.window for w in windows] == [(0, 21), (4, 21), (8, 21), (12, 21), (13, 21)]
+    # "logits" that make each window predict its own reference labels: merged, they give the labels back
+    logits = np.full((len(windows), 10, 3), -5.0)
+    for i, w in enumerate(windows):
+        for t, label in enumerate(w.labels):
+            if label >= 0:
+                logits[i, t, label] = 5.0
+    (row,) = example_outputs(task, windows, logits)
+    assert all(row["covered"]) and row["prediction"] == labels and row["structure"] == structure

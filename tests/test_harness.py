@@ -207,3 +207,15 @@ def test_remote_code_needs_the_flag(hub, tmp_path: Path) -> None:
     proc = gfm_run(env, "--model", str(folder), "--tasks", "SSP_Archive2", "--output-dir", str(tmp_path / "o"))
     assert proc.returncode == 2 and "--trust-remote-code" in proc.stderr
     assert "remote code ran" not in proc.stderr + proc.stdout
+
+
+@pytest.mark.parametrize("mode", ["truncate", "window"])
+def test_long_sequences_truncate_or_window(hub, mode: str, tmp_path: Path) -> None:
+    _, _, env = hub
+    proc = gfm_run(env, "--model", "gfmbench/tiny-random-bert-nt", "--tasks", "SSP_Archive2", "--max-length", "100",
+                   "--long-sequences", mode, "--output-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (data,) = results(tmp_path).values()
+    cut = data["metrics"]["test"]["truncated_positions"]
+    assert (cut > 0) if mode == "truncate" else (cut == 0)
+    assert data["truncation"].startswith("truncate" if mode == "truncate" else "half-overlapping windows")

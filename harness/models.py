@@ -153,9 +153,10 @@ def load_model_for_task(model: ResolvedModel, task_type: str, num_outputs: int, 
         try:
             loaded = auto.from_pretrained(model.path, **kwargs)
             description = f"{type(loaded).__name__} ({num_outputs} outputs)"
-        except ValueError as exc:
+        except (ValueError, KeyError) as exc:
             if "Unrecognized configuration class" not in str(exc):
-                raise
+                raise ModelError(f"{model.model_id}: cannot serve a {task_type} task: "
+                                 f"{str(exc).splitlines()[0]}") from None
             loaded = hidden_state_head(model, task_type, num_outputs, trust_remote_code)
             description = (f"{type(loaded.backbone).__name__} + linear head over "
                            f"{'each token' if task_type.startswith('token') else 'mean-pooled tokens'} "
@@ -178,8 +179,9 @@ def hidden_state_head(model: ResolvedModel, task_type: str, num_outputs: int, tr
 
     try:
         backbone = AutoModel.from_pretrained(model.path, trust_remote_code=trust_remote_code)
-    except ValueError as exc:
-        raise ModelError(f"{model.model_id}: cannot load a backbone for a {task_type} task: {exc}") from None
+    except (ValueError, KeyError, OSError) as exc:
+        raise ModelError(f"{model.model_id}: cannot serve a {task_type} task: transformers cannot load it as a "
+                         f"backbone ({str(exc).splitlines()[0]})") from None
 
     class HiddenStateHead(torch.nn.Module):
         def __init__(self) -> None:

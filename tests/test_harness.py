@@ -195,6 +195,19 @@ def test_an_architecture_without_a_token_head_gets_the_hidden_state_head(hub, tm
     assert data["key"]["model_id"] == str(folder)
 
 
+def test_a_model_transformers_cannot_load_is_a_clear_error(hub, tmp_path: Path) -> None:
+    from gfmbench.harness.tiny import save_tiny_model
+
+    _, _, env = hub
+    folder = save_tiny_model(tmp_path / "alien", "bert", "char")
+    config = json.loads((folder / "config.json").read_text())
+    config["model_type"] = "no-such-architecture"
+    (folder / "config.json").write_text(json.dumps(config))
+    proc = gfm_run(env, "--model", str(folder), "--tasks", "SSP_Archive2", "--output-dir", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "cannot serve a token_classification task" in proc.stderr, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+
+
 def test_remote_code_needs_the_flag(hub, tmp_path: Path) -> None:
     from gfmbench.harness.tiny import save_tiny_model
 

@@ -110,3 +110,54 @@ def test_push_to_a_model_repo_we_do_not_own_opens_a_pull_request(tmp_path: Path)
     assert commits[0]["create_pr"] is False and commits[1]["create_pr"] is True
     assert [op.path_in_repo for op in commits[1]["operations"]] == [".eval_results/rgb.yaml"]
     assert "aggregated/results.parquet" in [op.path_in_repo for op in commits[0]["operations"]]
+
+
+def _task(**fields):
+    from gfmbench.suites.schema import TaskSpec
+
+    base = {"config": "T", "upstream_names": ["T"], "description": "d", "alphabet": "DNA", "format": "f",
+            "splits": ["train", "test"], "max_length": 50}
+    return TaskSpec.model_validate({**base, **fields})
+
+
+def test_multilabel_and_sequence_regression_loss_and_scoring() -> None:
+    import numpy as np
+    import torch
+
+    from gfmbench.harness.align import EncodedSequence
+    from gfmbench.harness.data import Collator, Example
+    from gfmbench.harness.scoring import example_outputs, score_predictions
+    from gfmbench.harness.train import _loss_function
+    from gfmbench.metrics import functional as F
+
+    enc = EncodedSequence(input_ids=[2, 5, 6, 3], token_type_ids=None, spans=np.array([[-1, -1], [0, 1], [1, 2],
+                                                                                       [-1, -1]]),
+                          nt_to_token=np.array([1, 2]))
+    multilabel = _task(type="multilabel_classification", labels=["a", "b", "c"],
+                       metrics=["multilabel_f1_macro", "multilabel_roc_auc", "subset_accuracy"],
+                       primary_metric="multilabel_roc_auc", direction="higher")
+    refs = [[1, 0, 1], [0, 1, 0], [1, 1, 0], [0, 0, 1]]
+    examples = [Example(id=str(i), encoded=enc, labels=r, reference=r) for i, r in enumerate(refs)]
+    batch = Collator(multilabel, 0)([{"input_ids": e.encoded.input_ids, "labels": e.labels} for e in examples])
+    assert batch["labels"].dtype == torch.float32 and batch["labels"].shape == (4, 3)
+    logits = torch.tensor([[2.0, -1.0, 0.5], [-2.0, 1.0, -0.5], [1.0, 0.3, -1.0], [-1.0, -1.0, 2.0]])
+    loss = _loss_function(multilabel)(logits, batch["labels"])
+    assert loss.item() == pytest.approx(torch.nn.functional.binary_cross_entropy_with_logits(
+        logits, batch["labels"]).item())
+    scores = score_predictions(multilabel, example_outputs(multilabel, examples, logits.numpy()))
+    probs = 1 / (1 + np.exp(-logits.numpy()))
+    assert scores["multilabel_f1_macro"] == pytest.approx(F.multilabel_f1(refs, probs))
+    assert scores["multilabel_roc_auc"] == pytest.approx(F.multilabel_roc_auc(refs, probs)["roc_auc"])
+
+    regression = _task(type="sequence_regression", targets=["on", "off"], metrics=["r2", "mse"],
+                       primary_metric="r2", direction="higher")
+    values = [[0.1, 0.5], [0.4, 0.2], [0.9, 0.7]]
+    examples = [Example(id=str(i), encoded=enc, labels=v, reference=v) for i, v in enumerate(values)]
+    batch = Collator(regression, 0)([{"input_ids": e.encoded.input_ids, "labels": e.labels} for e in examples])
+    preds = torch.tensor([[0.2, 0.4], [0.3, 0.3], [0.8, 0.9]])
+    assert _loss_function(regression)(preds, batch["labels"]).item() == pytest.approx(
+        torch.nn.functional.mse_loss(preds, batch["labels"]).item())
+    scores = score_predictions(regression, example_outputs(regression, examples, preds.numpy().astype(np.float64)))
+    assert scores["r2"] == pytest.approx(np.mean(F.r2(values, preds.numpy().astype(np.float64).tolist(),
+                                                      n_targets=2)))
+    assert scores["mse"] == pytest.approx(np.mean(F.mse(values, preds.numpy().tolist(), n_targets=2)), rel=1e-6)

@@ -1,0 +1,55 @@
+"""README command (1), the demo, run as a new user would; and the README's two commands kept true."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def readme_commands() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    block = re.search(r"## Set up \(two commands\).*?```bash\n(.*?)```", text, re.S)
+    assert block, "README lacks its set-up block"
+    return [line.split("#")[0].strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def test_readme_has_exactly_the_two_commands_ci_runs() -> None:
+    assert readme_commands() == ["bash scripts/demo.sh", "bash scripts/test.sh"]
+    assert "bash scripts/test.sh" in (REPO / ".ci" / "run").read_text()
+
+
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+    from huggingface_hub import parse_eval_result_entries
+
+    from gfmbench.hub.publish import LocalGitBackend
+
+    env = {**os.environ, "GFMBENCH_HOME": str(tmp_path / "home"), "HF_HOME": str(tmp_path / "hf"),
+           "GFMBENCH_VENV": sys.prefix}
+    env.pop("GFMBENCH_HUB_ROOT", None)
+    proc = subprocess.run(["bash", "scripts/demo.sh"], cwd=REPO, env=env, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    out = proc.stdout
+    assert "SSP_Archive2     608    76          82" in out  # the build summary
+    assert "num_rows: 608" in out and "num_rows: 82" in out  # loaded back through the local hub
+    assert re.search(r"SSP_Archive2\s+2\s+\d\.\d{4} ± \d\.\d{4}", out), out[-2000:]  # the results table
+    results = list((tmp_path / "home" / "results").rglob("result.json"))
+    assert len(results) == 2 and {json.loads(p.read_text())["key"]["seed"] for p in results} == {0, 1}
+    cards = next((tmp_path / "home" / "results").rglob("cards"))
+    entries = parse_eval_result_entries(yaml.safe_load((cards / ".eval_results" / "rgb.yaml").read_text()))
+    assert entries[0].task_id == "SSP_Archive2"
+    assert "model-index" in (cards / "README.md").read_text()
+    hub = LocalGitBackend(tmp_path / "home" / "hub")
+    assert hub.head("gfmbench/results") is not None
+    assert sum(p.endswith("result.json") for p in hub.list_files("gfmbench/results")) == 2
+    assert hub.read_file("gfmbench/tiny-random-bert-nt", ".eval_results/rgb.yaml", repo_type="model")

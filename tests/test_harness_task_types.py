@@ -30,9 +30,10 @@ def synthetic_rgb(root: Path, rng: random.Random) -> Path:
             label = i % 2
             te.append({"seq": seq(30, "GC" if label else "AT") + seq(20), "label": label})
         write_jsonl(raw / "RNA-TE-Prediction.Rice" / f"{split}.json", te)
-        write_jsonl(raw / "RNA-Region-Classification.Rice" / f"{split}.json",
-                    [{"5utr": seq(rng.randint(3, 10)), "cds": "ATG" + seq(rng.randint(10, 20)) + "TAA",
-                      "3utr": seq(rng.randint(3, 10))} for _ in range(n)])
+        if split != "valid":  # Region_Rice gets no validation file: the harness must carve one from train
+            write_jsonl(raw / "RNA-Region-Classification.Rice" / f"{split}.json",
+                        [{"5utr": seq(rng.randint(3, 10)), "cds": "ATG" + seq(rng.randint(10, 20)) + "TAA",
+                          "3utr": seq(rng.randint(3, 10))} for _ in range(n)])
         mrna = []
         for i in range(n):
             length, scored = 40, 30
@@ -78,4 +79,6 @@ def test_sequence_classification_token_regression_and_regions(tmp_path: Path) ->
     assert mcrmse(refs, [r["prediction"] for r in rows]) == pytest.approx(mrna["metrics"]["test"]["mcrmse"])
     region = found["Region_Rice"][1]
     assert region["metrics"]["test"]["truncated_positions"] == 0
+    assert region["validation_source"].startswith("carved from train: 10%, seed 0")
+    assert te["validation_source"] == "upstream validation split"
     assert "mcrmse" in proc.stdout and "TE_Rice" in proc.stdout

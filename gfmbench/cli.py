@@ -38,6 +38,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         args.suite,
         raw_dir=args.raw_dir,
         configs=args.configs,
+        exclude=args.exclude,
         backend=backend,
         verification="no_checks" if args.no_verify else "all_checks",
         force_tag=args.force_tag,
@@ -141,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--raw-dir", help="this suite's already-downloaded upstream copy (else GFMBENCH_RAW_DIR/<SUITE>, "
                                          "else download)")
     build.add_argument("--configs", nargs="+", metavar="CONFIG", help="only these configs (names or upstream aliases)")
+    build.add_argument("--exclude", nargs="+", metavar="CONFIG", help="leave these configs out (e.g. data whose "
+                                                                     "terms forbid redistribution)")
     build.add_argument("--hub-root", help="local hub folder (default: $GFMBENCH_HOME/hub)")
     build.add_argument("--push-to-hub", action="store_true", help="publish to the Hub at HF_ENDPOINT with your token "
                                                                   "instead of the local hub")

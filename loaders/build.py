@@ -11,7 +11,7 @@ import importlib
 import json
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,6 @@ from gfmbench._version import __version__
 from gfmbench.errors import ConfigError, DataFormatError, MissingDataError
 from gfmbench.hub.publish import PublishBackend, PublishResult, publish, select_backend
 from gfmbench.loaders.raw import ChecksumManifest, Verification, check_file, resolve_raw_dir
-from gfmbench.loaders.records import RecordFormat, iter_json_lines
 from gfmbench.suites.registry import get_suite
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
@@ -39,52 +38,48 @@ class BuildReport:
     missing_splits: dict[str, list[str]] = field(default_factory=dict)
 
 
-def select_tasks(suite: SuiteSpec, configs: Sequence[str] | None) -> list[TaskSpec]:
+def select_tasks(suite: SuiteSpec, configs: Sequence[str] | None, exclude: Sequence[str] | None = None) -> list[TaskSpec]:
     """Tasks named by config or upstream alias, in suite order; unknown names fail with a suggestion."""
-    if not configs:
-        return list(suite.tasks)
-    wanted = set()
-    for name in configs:
+
+    def lookup(name: str) -> TaskSpec:
         match = next((t for t in suite.tasks if name == t.config or name in t.upstream_names), None)
-        if match is None:
-            suite.task(name)  # raises UnknownNameError with the closest names
-        wanted.add(match.config)
+        return match if match is not None else suite.task(name)  # suite.task raises with the closest names
+
+    wanted = {lookup(n).config for n in configs} if configs else {t.config for t in suite.tasks}
+    wanted -= {lookup(n).config for n in exclude or []}
     return [t for t in suite.tasks if t.config in wanted]
 
 
-def record_formats(suite: SuiteSpec) -> dict[str, RecordFormat]:
+def suite_source(suite: SuiteSpec) -> Any:
     try:
         module = importlib.import_module(f"gfmbench.loaders.{suite.name}")
     except ModuleNotFoundError as exc:
         raise ConfigError(f"no builder module gfmbench.loaders.{suite.name} for suite {suite.name!r}") from exc
-    return module.FORMATS
+    return module.SOURCE
 
 
-def _task_dir(raw: Path, task: TaskSpec) -> Path | None:
-    return next((raw / name for name in task.upstream_names if (raw / name).is_dir()), None)
+def _with_ids(tables: Iterator[Any], split: str) -> Iterator[Any]:
+    """Stable ids: `<upstream split>-<index of the record in that split>`."""
+    import pyarrow as pa
+
+    index = 0
+    for table in tables:
+        ids = pa.array([f"{split}-{i:06d}" for i in range(index, index + table.num_rows)], pa.string())
+        index += table.num_rows
+        yield table.set_column(table.schema.get_field_index("id"), "id", ids) if "id" in table.schema.names \
+            else table.append_column("id", ids)
 
 
-def convert_file(path: Path, task: TaskSpec, fmt: RecordFormat, split: str, progress: bool = True) -> list[dict[str, Any]]:
-    from tqdm.auto import tqdm
+def _carve(tables: Iterator[Any], fraction: float, seed: int) -> tuple[Any, Any]:
+    """Split train deterministically (seeded permutation) into train and validation tables."""
+    import numpy as np
+    import pyarrow as pa
 
-    rows = []
-    for ctx, record in tqdm(iter_json_lines(path), desc=f"{task.config}/{split}", unit=" rows", disable=not progress,
-                            leave=False):
-        row = fmt.convert(record, ctx, task)
-        row["id"] = f"{split}-{ctx.index:06d}"
-        rows.append(row)
-    return rows
-
-
-def _split_stats(rows: list[dict[str, Any]], files: list[str]) -> dict[str, Any]:
-    lengths = [len(r["sequence"]) for r in rows]
-    return {
-        "rows": len(rows),
-        "min_length": min(lengths),
-        "max_length": max(lengths),
-        "mean_length": round(sum(lengths) / len(lengths), 3),
-        "files": files,
-    }
+    full = pa.concat_tables(list(tables))
+    order = np.random.default_rng(seed).permutation(full.num_rows)
+    n_valid = max(1, round(full.num_rows * fraction)) if full.num_rows > 1 else 0
+    valid_idx, train_idx = np.sort(order[:n_valid]), np.sort(order[n_valid:])
+    return full.take(pa.array(train_idx)), full.take(pa.array(valid_idx))
 
 
 def build_suite(
@@ -92,6 +87,7 @@ def build_suite(
     *,
     raw_dir: str | Path | None = None,
     configs: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
     backend: PublishBackend | None = None,
     verification: Verification = "all_checks",
     force_tag: bool = False,
@@ -103,26 +99,26 @@ def build_suite(
     """
     from datasets import Features
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+    from tqdm.auto import tqdm
 
     from gfmbench.loaders.card import render_card, render_eval_yaml
-    from gfmbench.loaders.parquet import task_features, write_shards
+    from gfmbench.loaders.parquet import ShardWriter, task_features
 
     suite = get_suite(suite_name)
-    tasks = select_tasks(suite, configs)
+    tasks = select_tasks(suite, configs, exclude)
     explicit = bool(configs)
     raw = resolve_raw_dir(suite, raw_dir, verification)
-    formats = record_formats(suite)
+    source = suite_source(suite)
     checksums = ChecksumManifest.for_suite(suite)
     backend = backend if backend is not None else select_backend()
     report = BuildReport(suite=suite.name, repo_id=suite.dataset_repo)
     built: dict[str, dict[str, Any]] = {}
+    carve = suite.upstream.carve_validation
 
     with tempfile.TemporaryDirectory(prefix="gfmbench-build-") as tmp:
         staging = Path(tmp)
-        for task in tasks:
-            if task.format not in formats:
-                raise ConfigError(f"{task.config}: unknown record format {task.format!r} for suite {suite.name}")
-            task_dir = _task_dir(raw, task)
+        for task in tqdm(tasks, desc=f"build {suite.name}", unit=" config", disable=not progress):
+            task_dir = source.task_dir(raw, suite, task)
             if task_dir is None:
                 reason = f"raw release {raw} has no folder {' or '.join(task.upstream_names)}"
                 if explicit:
@@ -130,25 +126,50 @@ def build_suite(
                 log.info("skipping %s: %s", task.config, reason)
                 report.skipped[task.config] = reason
                 continue
-            fmt = formats[task.format]
-            features = task_features(task, fmt.extra_columns())
+            features = Features(task_features(task, source.extra_columns(task)))
             entry: dict[str, Any] = {"splits": {}, "missing_splits": [], "upstream_files": {}}
+            inputs = {}
             for split in task.splits:
-                name = suite.upstream.split_files[split]
-                path = task_dir / name
-                if not path.is_file():
-                    log.info("%s: split %r missing (%s not found); skipped, not faked", task.config, split, path)
+                files = source.split_files(task_dir, suite, task, split)
+                if not files:
                     entry["missing_splits"].append(split)
                     continue
-                raw_file = check_file(path, f"{task_dir.name}/{name}", checksums, verification)
-                entry["upstream_files"][raw_file.relpath] = {"sha256": raw_file.sha256, "verified": raw_file.verified}
-                rows = convert_file(path, task, fmt, split, progress)
-                if not rows:
-                    raise DataFormatError(f"empty split {split!r}: the file has no records", file=path)
-                shards = write_shards(rows, Features(features), staging / "data" / task.config, split)
-                entry["splits"][split] = _split_stats(rows, [f"data/{task.config}/{p.name}" for p in shards])
+                for path in files:
+                    rel = path.relative_to(raw).as_posix()
+                    info = check_file(path, rel, checksums, verification)
+                    entry["upstream_files"][rel] = {"sha256": info.sha256, "verified": info.verified}
+                inputs[split] = files
+            carved = carve is not None and "validation" in entry["missing_splits"] and "train" in inputs
+            if carved:
+                entry["missing_splits"].remove("validation")
+                entry["validation"] = (f"carved from train: {carve.fraction:.0%} of the records, seeded permutation "
+                                       f"(numpy default_rng({carve.seed}))")
+            for split, files in inputs.items():
+                tables = _with_ids(source.read(files, suite, task, split, features), split)
+                outputs = {split: tables}
+                if carved and split == "train":
+                    train, valid = _carve(tables, carve.fraction, carve.seed)
+                    outputs = {"train": iter([train]), "validation": iter([valid])}
+                for name, chunks in outputs.items():
+                    writer = ShardWriter(staging / "data" / task.config, name, features)
+                    try:
+                        for chunk in chunks:
+                            writer.write(chunk)
+                    except BaseException:
+                        writer.abort()
+                        raise
+                    if writer.rows == 0:
+                        writer.abort()
+                        raise DataFormatError(f"empty split {name!r}: the file has no records", file=files[0])
+                    shards = writer.close()
+                    entry["splits"][name] = {
+                        "rows": writer.rows, "min_length": writer.min_length, "max_length": writer.max_length,
+                        "mean_length": round(writer.mean_length, 3),
+                        "files": [f"data/{task.config}/{p.name}" for p in shards],
+                    }
+            entry["splits"] = {s: entry["splits"][s] for s in task.splits if s in entry["splits"]}
             if not entry["splits"]:
-                reason = f"no split file ({', '.join(suite.upstream.split_files[s] for s in task.splits)}) in {task_dir}"
+                reason = f"no split file of {task.config} in {task_dir}"
                 if explicit:
                     raise MissingDataError(f"{task.config}: {reason}")
                 log.info("skipping %s: %s", task.config, reason)
@@ -157,6 +178,8 @@ def build_suite(
             built[task.config] = entry
             report.built[task.config] = {s: v["rows"] for s, v in entry["splits"].items()}
             if entry["missing_splits"]:
+                log.info("%s: splits missing from the raw release, skipped (not faked): %s", task.config,
+                         ", ".join(entry["missing_splits"]))
                 report.missing_splits[task.config] = entry["missing_splits"]
         if not built:
             raise MissingDataError(f"nothing to build for {suite.name}: no task of the suite was found in {raw}")

@@ -69,6 +69,7 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
         "---",
         f"# {suite.pretty_name}",
         "",
+        *([f"> **License: {suite.license}.** {suite.license_notice}", ""] if suite.license_notice else []),
         suite.description,
         "",
         f"Suite version **{suite.version}** (tag `{suite.tag}`), built by gfmbench {manifest['builder_version']} from "
@@ -101,7 +102,12 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
         lines.append(f"| {task.config} | {task.upstream_names[0]} | {task.type} | {what} | {metric} | "
                      + " | ".join(counts) + f" | {length} |")
     lines += ["", "### Task descriptions", ""]
-    lines += [f"- **{t.config}**: {t.description} Source: {t.source or 'see citation'}." for t in suite.tasks]
+    lines += [f"- **{t.config}**: {t.description} Source: {t.source or 'see citation'}."
+              + (f" **Terms: {t.license}.**" if t.license else "") for t in suite.tasks]
+    carved = [f"- {config}: {entry['validation']}" for config, entry in manifest["configs"].items()
+              if entry.get("validation")]
+    if carved:
+        lines += ["", "Validation splits made by the builder (upstream has none):", "", *carved]
     missing = [
         f"- {config}: {', '.join(entry['missing_splits'])}"
         for config, entry in manifest["configs"].items() if entry["missing_splits"]

@@ -1,4 +1,5 @@
-"""Writing canonical rows as Parquet shards whose bytes depend only on the rows.
+"""Writing canonical rows as Parquet shards whose bytes depend only on the rows, streaming: a split of any size is
+written chunk by chunk, so memory stays bounded by one chunk.
 
 The `datasets.Features` of a config go into the Arrow schema metadata, so plain `load_dataset` restores
 ClassLabel names without any loading script.
@@ -6,55 +7,125 @@ ClassLabel names without any loading script.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from datasets import ClassLabel, Features, List, Value
 
-from gfmbench.atomic import atomic_path
 from gfmbench.suites.schema import TaskSpec
 
 ROWS_PER_SHARD = 100_000
-ROW_GROUP_SIZE = 10_000
+ROW_GROUP_ROWS = 10_000
+ROW_GROUP_BYTES = 64 * 2**20  # long sequences (tens of kb) get fewer rows per row group
 
 
 def task_features(task: TaskSpec, extra: dict[str, Any]) -> Features:
     """Canonical columns: `id`, `sequence`, the label column(s), then the format's upstream extras."""
     columns: dict[str, Any] = {"id": Value("string"), "sequence": Value("string")}
-    if task.labels:
+    if task.type == "multilabel_classification":
+        columns["label"] = List(Value("int8"))  # multi-hot, one 0/1 per label
+    elif task.labels:
         label = ClassLabel(names=list(task.labels))
-        columns["label"] = List(label) if task.type in {"token_classification", "multilabel_classification"} else label
-    else:
+        columns["label"] = List(label) if task.type == "token_classification" else label
+    elif task.targets:
         value = Value("float32")
-        for target in task.targets or []:
+        for target in task.targets:
             columns[target] = List(value) if task.is_token_level else value
+    else:  # regression whose number of outputs comes from the data: one vector per example
+        columns["label"] = List(Value("float32"))
     columns.update(extra)
     return Features(columns)
 
 
-def shard_names(split: str, rows: int, rows_per_shard: int = ROWS_PER_SHARD) -> list[str]:
-    count = max(1, -(-rows // rows_per_shard))
-    return [f"{split}-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
-
-
-def write_shards(
-    rows: Sequence[dict[str, Any]],
-    features: Features,
-    folder: Path,
-    split: str,
-    rows_per_shard: int = ROWS_PER_SHARD,
-) -> list[Path]:
-    """Write `rows` as `<split>-NNNNN-of-NNNNN.parquet` shards in `folder`; returns the shard paths."""
+def rows_to_table(rows: Sequence[dict[str, Any]], features: Features) -> pa.Table:
+    """Row dicts (with or without `id`) -> an Arrow table of the config's schema (id left empty when missing)."""
     schema = features.arrow_schema
-    paths = []
-    for i, name in enumerate(shard_names(split, len(rows), rows_per_shard)):
-        chunk = rows[i * rows_per_shard : (i + 1) * rows_per_shard]
-        table = pa.Table.from_pylist(list(chunk), schema=schema)
-        path = folder / name
-        with atomic_path(path) as tmp:
-            pq.write_table(table, tmp, compression="zstd", row_group_size=ROW_GROUP_SIZE, write_statistics=True)
-        paths.append(path)
-    return paths
+    return pa.Table.from_pylist(list(rows), schema=schema)
+
+
+class ShardWriter:
+    """Streams tables into `<split>-NNNNN-of-NNNNN.parquet` shards of at most `rows_per_shard` rows.
+
+    Shards are written under temporary names and renamed when the split is complete (the total count is only
+    known then); nothing partial is ever left under a final name.
+    """
+
+    def __init__(self, folder: Path, split: str, features: Features, rows_per_shard: int = ROWS_PER_SHARD) -> None:
+        self.folder, self.split, self.rows_per_shard = folder, split, rows_per_shard
+        self.schema = features.arrow_schema
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._partials: list[Path] = []
+        self._writer: pq.ParquetWriter | None = None
+        self._in_shard = 0
+        self.rows = 0
+        self.min_length: int | None = None
+        self.max_length = 0
+        self.total_length = 0
+
+    def _open(self) -> pq.ParquetWriter:
+        path = self.folder / f".{self.split}-{len(self._partials):05d}.partial"
+        self._partials.append(path)
+        self._in_shard = 0
+        return pq.ParquetWriter(path, self.schema, compression="zstd", write_statistics=True)
+
+    def write(self, table: pa.Table) -> None:
+        table = table.select(self.schema.names).cast(self.schema)
+        if table.num_rows == 0:
+            return
+        lengths = pc.utf8_length(table.column("sequence"))
+        low, high = pc.min(lengths).as_py(), pc.max(lengths).as_py()
+        self.min_length = low if self.min_length is None else min(self.min_length, low)
+        self.max_length = max(self.max_length, high)
+        self.total_length += pc.sum(lengths).as_py()
+        mean_bytes = max(1, table.nbytes // table.num_rows)
+        group_rows = max(1, min(ROW_GROUP_ROWS, ROW_GROUP_BYTES // mean_bytes))
+        offset = 0
+        while offset < table.num_rows:
+            if self._writer is None or self._in_shard >= self.rows_per_shard:
+                if self._writer is not None:
+                    self._writer.close()
+                self._writer = self._open()
+            take = min(self.rows_per_shard - self._in_shard, table.num_rows - offset)
+            self._writer.write_table(table.slice(offset, take), row_group_size=group_rows)
+            self._in_shard += take
+            offset += take
+        self.rows += table.num_rows
+
+    def close(self) -> list[Path]:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        final = []
+        for i, partial in enumerate(self._partials):
+            with open(partial, "rb") as handle:
+                os.fsync(handle.fileno())
+            path = self.folder / f"{self.split}-{i:05d}-of-{len(self._partials):05d}.parquet"
+            os.replace(partial, path)
+            final.append(path)
+        return final
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+        for partial in self._partials:
+            partial.unlink(missing_ok=True)
+
+    @property
+    def mean_length(self) -> float:
+        return self.total_length / self.rows if self.rows else 0.0
+
+
+def write_shards(rows: Sequence[dict[str, Any]] | Iterable[pa.Table], features: Features, folder: Path, split: str,
+                 rows_per_shard: int = ROWS_PER_SHARD) -> list[Path]:
+    """Write rows (or tables) as shards in `folder`; returns the shard paths."""
+    writer = ShardWriter(folder, split, features, rows_per_shard)
+    if isinstance(rows, Sequence) and (not rows or isinstance(rows[0], dict)):
+        rows = [rows_to_table(rows, features)] if rows else []
+    for table in rows:
+        writer.write(table)
+    return writer.close()

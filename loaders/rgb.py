@@ -16,6 +16,7 @@ from typing import Any
 from datasets import List, Value
 
 from gfmbench.loaders.records import IGNORE_LABEL, RecordContext, RecordFormat, parse_float_list
+from gfmbench.loaders.sources import JsonLinesSource
 from gfmbench.suites.schema import TaskSpec
 
 
@@ -118,3 +119,5 @@ FORMATS: dict[str, RecordFormat] = {
     "sequence_label": RecordFormat(_sequence_label, dict),
     "mrna_regions": RecordFormat(_mrna_regions, dict),
 }
+
+SOURCE = JsonLinesSource(FORMATS)

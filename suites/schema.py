@@ -23,6 +23,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class CarveSpec(_Strict):
+    """A validation split carved from train by the builder when upstream has none (recorded in the card)."""
+
+    fraction: float = Field(gt=0, lt=1)
+    seed: int = 42
+
+
 class UpstreamSpec(_Strict):
     """Where the raw release comes from and how it is laid out."""
 
@@ -31,6 +38,7 @@ class UpstreamSpec(_Strict):
     hub_repo_type: Literal["dataset", "model", "space"] = "dataset"
     archive: str | None = Field(None, description="Path of the release archive inside hub_repo.")
     split_files: dict[str, str] = Field(description="Canonical split name -> file name inside a task folder.")
+    carve_validation: CarveSpec | None = None
     notes: str = ""
 
     @model_validator(mode="after")
@@ -115,6 +123,7 @@ class SuiteSpec(_Strict):
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
     dataset_repo: str = Field(pattern=r"^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")
     license: str
+    license_notice: str = Field("", description="Terms users must see first (shown at the top of the card).")
     homepage: str
     description: str
     citation: str

@@ -1,0 +1,79 @@
+"""GUE from files in its exact upstream format: the real format example plus generated files."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from gfmbench.errors import DataFormatError
+from gfmbench.hub.publish import LocalGitBackend
+from gfmbench.loaders.build import build_suite
+
+REPO = "gfmbench/gue"
+
+
+def write_csv(path: Path, rows: list[tuple[str, str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("sequence,label\n" + "".join(f"{s},{label}\n" for s, label in rows))
+
+
+def synthetic_gue(root: Path, samples: Path, rng: random.Random) -> Path:
+    raw = root / "GUE"
+    for name in ("train", "dev", "test"):  # the real DNABERT-2 format example stands in for one task
+        (raw / "EMP" / "H3").mkdir(parents=True, exist_ok=True)
+        shutil.copy(samples / "GUE" / "_format_example_sample_data" / f"{name}.csv", raw / "EMP" / "H3" / f"{name}.csv")
+        write_csv(raw / "splice" / "reconstructed" / f"{name}.csv",
+                  [("".join(rng.choice("ACGT") for _ in range(40)), str(rng.randrange(3))) for _ in range(25)])
+        write_csv(raw / "virus" / "covid" / f"{name}.csv",
+                  [("".join(rng.choice("ACGTN") for _ in range(60)), str(rng.randrange(9))) for _ in range(18)])
+    return raw
+
+
+def read(backend: LocalGitBackend, path: str) -> list[dict]:
+    return pq.read_table(io.BytesIO(backend.read_file(REPO, path))).to_pylist()
+
+
+def test_gue_builds_from_its_format(samples: Path, tmp_path: Path) -> None:
+    raw = synthetic_gue(tmp_path, samples, random.Random(0))
+    backend = LocalGitBackend(tmp_path / "hub")
+    report = build_suite("gue", raw_dir=raw, backend=backend, progress=False)
+    assert report.built["EMP_H3"] == {"train": 15, "validation": 15, "test": 15}  # counted from the files
+    assert report.built["splice_reconstructed"] == {"train": 25, "validation": 25, "test": 25}
+    rows = read(backend, "data/EMP_H3/train-00000-of-00001.parquet")
+    first = (samples / "GUE" / "_format_example_sample_data" / "train.csv").read_text().splitlines()[1].split(",")
+    assert rows[0]["sequence"] == first[0] and rows[0]["label"] == int(first[1]) and rows[0]["id"] == "train-000000"
+    assert len(report.skipped) == 25  # the other configs are not in this raw copy: reported, not faked
+    manifest = json.loads(backend.read_file(REPO, "gfmbench_build.json"))
+    assert manifest["configs"]["virus_covid"]["splits"]["test"]["rows"] == 18
+    card = backend.read_file(REPO, "README.md").decode()
+    assert "GISAID" in card and "@inproceedings{zhou2024dnabert2" in card
+
+
+def test_virus_covid_can_be_excluded(samples: Path, tmp_path: Path) -> None:
+    raw = synthetic_gue(tmp_path, samples, random.Random(1))
+    backend = LocalGitBackend(tmp_path / "hub")
+    report = build_suite("gue", raw_dir=raw, exclude=["virus_covid"], backend=backend, progress=False)
+    assert "virus_covid" not in report.built and not any("virus_covid" in f for f in backend.list_files(REPO))
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("sequence,label\nACGT,1\nACGT,0,5\n", r"dev\.csv:3: malformed CSV row \(.*Expected 2 columns, got 3"),
+    ("sequence,label\nACGT,1\nACZT,0\n", r"dev\.csv:3, field 'sequence': invalid nucleotide 'Z' at position 3"),
+    ("sequence,label\nACGT,1\nACGT,one\n", r"dev\.csv:3, field 'label': label 'one' is not one of \['0', '1'\]"),
+    ("sequence,label\nACGT,1\nACGT,2\n", r"dev\.csv:3, field 'label': label '2' is not one of"),
+    ("seq,lab\nACGT,1\n", r"dev\.csv:1: expected a header with columns sequence,label"),
+    ("sequence,label\n", r"dev\.csv: empty split 'validation'"),
+])
+def test_bad_csv_rows(samples: Path, tmp_path: Path, content: str, message: str) -> None:
+    raw = synthetic_gue(tmp_path, samples, random.Random(2))
+    (raw / "EMP" / "H3" / "dev.csv").write_text(content)
+    backend = LocalGitBackend(tmp_path / "hub")
+    with pytest.raises(DataFormatError, match=message):
+        build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, progress=False)
+    assert backend.head(REPO) is None

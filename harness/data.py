@@ -65,6 +65,10 @@ def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None
 
 def check_labels(task: TaskSpec, features: Any) -> None:
     """The dataset's label names must be the registry's, in the same order (ids are positions)."""
+    if task.type == "multilabel_classification" or not (task.labels or task.targets):
+        if "label" not in features:  # a vector per example (multi-hot, or multi-output values)
+            raise TaskDataError(f"{task.config}: the dataset has no `label` column")
+        return
     if not task.labels:
         missing = [t for t in task.targets or [] if t not in features]
         if missing:
@@ -95,6 +99,13 @@ def plan_windows(length: int, fits: int) -> list[int]:
     return starts + [length - fits]
 
 
+def num_outputs(task: TaskSpec, examples: list[Example]) -> int:
+    """Classes or targets of the head; for vector labels without names, the vector length in the data."""
+    if task.type == "multilabel_classification" or not (task.labels or task.targets):
+        return len(examples[0].labels)
+    return len(task.labels) if task.labels else len(task.targets or [])
+
+
 def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat, max_length: int,
                    long_sequences: str = "truncate") -> list[Example]:
     """Token-aligned examples; with `long_sequences="window"`, a token-level sequence that does not fit becomes
@@ -121,10 +132,10 @@ def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat,
                 continue
             labels = token_values(enc, reference)
         elif task.type == "sequence_regression":
-            reference = [rows[t][i] for t in task.targets]
+            reference = [rows[t][i] for t in task.targets] if task.targets else list(rows["label"][i])
             labels = reference
         elif task.type == "multilabel_classification":
-            reference = [int(j in set(rows["label"][i])) for j in range(len(task.labels or []))]  # multi-hot
+            reference = list(rows["label"][i])  # stored multi-hot
             labels = reference
         else:
             reference = rows["label"][i]

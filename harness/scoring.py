@@ -92,8 +92,9 @@ def score_metric(task: TaskSpec, name: str, rows: list[dict[str, Any]]) -> float
     entry = get_metric(name)
     references, predictions = _metric_inputs(task, entry.inputs, rows)
     kwargs = {}
-    if entry.inputs == "regression" and name != "mcrmse" and len(task.targets or []) > 1:
-        kwargs["n_targets"] = len(task.targets or [])
+    width = _regression_width(task, rows)
+    if entry.inputs == "regression" and name != "mcrmse" and width > 1:
+        kwargs["n_targets"] = width
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         value = entry(references, predictions, **kwargs)
@@ -154,6 +155,15 @@ def _metric_inputs(task: TaskSpec, inputs: str, rows: list[dict[str, Any]]) -> t
         return [r["reference"] for r in rows], [r["scores"] for r in rows]
     refs = [r["reference"] for r in rows]  # sequence regression
     preds = [r["prediction"] for r in rows]
-    if len(task.targets or []) == 1:
+    if _regression_width(task, rows) == 1:
         return [x[0] for x in refs], [x[0] for x in preds]
     return refs, preds
+
+
+def _regression_width(task: TaskSpec, rows: list[dict[str, Any]]) -> int:
+    """Targets per position (token regression) or per example (sequence regression)."""
+    if task.targets:
+        return len(task.targets)
+    if task.type == "sequence_regression" and rows:
+        return len(rows[0]["reference"])
+    return 1

@@ -79,11 +79,14 @@ def record_files(listing: dict[str, Any], files: list[Path], raw: Path, checksum
 
 def _with_ids(tables: Iterator[Any], split: str) -> Iterator[Any]:
     """Stable ids: `<upstream split>-<index of the record in that split>`."""
+    import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     index = 0
     for table in tables:
-        ids = pa.array([f"{split}-{i:06d}" for i in range(index, index + table.num_rows)], pa.string())
+        numbers = pc.cast(pa.array(np.arange(index, index + table.num_rows)), pa.string())
+        ids = pc.binary_join_element_wise(f"{split}-", pc.utf8_lpad(numbers, width=6, padding="0"), "")
         index += table.num_rows
         yield table.set_column(table.schema.get_field_index("id"), "id", ids) if "id" in table.schema.names \
             else table.append_column("id", ids)

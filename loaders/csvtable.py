@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -29,13 +30,54 @@ def _line_of(path: Path, text: str) -> int | None:
     return None
 
 
+def _bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The character bytes and offsets of a string array, without copying."""
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8) if array.buffers()[2] is not None else \
+        np.zeros(0, dtype=np.uint8)
+    return data[offsets[0]:offsets[-1]], offsets - offsets[0]
+
+
+def has_lowercase(array: pa.Array) -> bool:
+    data, _ = _bytes(array)
+    return bool(data.tobytes().translate(None, bytes(range(ord("a")))+bytes(range(ord("z") + 1, 256))))
+
+
+def first_invalid(array: pa.Array, allowed: bytes) -> int | None:
+    """Index of the first null, empty or invalid sequence. The common case (all valid) is one `bytes.translate`
+    pass in C; only on failure is the offending row located."""
+    if array.null_count:
+        return int(np.flatnonzero(~np.asarray(array.is_valid()))[0])
+    data, offsets = _bytes(array)
+    empty = np.flatnonzero(np.diff(offsets) == 0)
+    candidates = [int(empty[0])] if empty.size else []
+    if data.tobytes().translate(None, allowed):
+        lookup = np.zeros(256, dtype=bool)
+        lookup[np.frombuffer(allowed, dtype=np.uint8)] = True
+        bad = np.flatnonzero(~lookup[data])
+        candidates.append(int(np.searchsorted(offsets, bad[0], side="right") - 1))
+    return min(candidates) if candidates else None
+
+
+def class_ids(raw_labels: pa.ChunkedArray, names: list[str]) -> pa.Array:
+    """Label strings -> class ids (null where not a label). Labels named 0..k-1 are parsed as integers (fast)."""
+    if names == [str(i) for i in range(len(names))]:
+        try:
+            ids = pc.cast(raw_labels, pa.int64())
+            if pc.min(ids).as_py() >= 0 and pc.max(ids).as_py() < len(names):
+                return ids
+        except pa.ArrowInvalid:
+            pass
+    return pc.index_in(pc.utf8_trim_whitespace(raw_labels), value_set=pa.array(names))
+
+
 def read_sequence_label_csv(path: Path, task: TaskSpec, columns: tuple[str, str] = ("sequence", "label")
                             ) -> Iterator[pa.Table]:
     """Yield validated tables with `sequence` (upper case) and `label` (class id) columns."""
     seq_col, label_col = columns
     names = list(task.labels or [])
     allowed = "".join(sorted(allowed_symbols(task)))
-    invalid = f"[^{re.escape(allowed)}]"
+    allowed_bytes = allowed.encode()
     options = pacsv.ConvertOptions(column_types={seq_col: pa.string(), label_col: pa.string()},
                                    include_columns=[seq_col, label_col])
     line = 2  # first data line (line 1 is the header)
@@ -43,18 +85,18 @@ def read_sequence_label_csv(path: Path, task: TaskSpec, columns: tuple[str, str]
         reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES), convert_options=options)
         for batch in reader:
             table = pa.Table.from_batches([batch])
-            seqs = pc.utf8_upper(table.column(seq_col))
-            bad = pc.or_(pc.is_null(seqs), pc.or_(pc.equal(pc.utf8_length(seqs), 0),
-                                                  pc.match_substring_regex(seqs, invalid)))
-            if pc.any(bad).as_py():
-                i = pc.index(bad, True).as_py()
+            seqs = table.column(seq_col).combine_chunks()
+            if has_lowercase(seqs):
+                seqs = pc.ascii_upper(seqs)
+            i = first_invalid(seqs, allowed_bytes)
+            if i is not None:
                 value = seqs[i].as_py() or ""
                 pos = next((k for k, ch in enumerate(value) if ch not in allowed), None)
                 why = (f"invalid nucleotide {value[pos]!r} at position {pos + 1} for a {task.alphabet} task "
                        f"(allowed: {allowed})") if pos is not None else "empty sequence"
                 raise DataFormatError(why, file=path, line=line + i, field=seq_col)
             raw_labels = table.column(label_col)
-            ids = pc.index_in(pc.utf8_trim_whitespace(raw_labels), value_set=pa.array(names))
+            ids = class_ids(raw_labels, names)
             if pc.any(pc.is_null(ids)).as_py():
                 i = pc.index(pc.is_null(ids), True).as_py()
                 raise DataFormatError(f"label {raw_labels[i].as_py()!r} is not one of {names}", file=path,

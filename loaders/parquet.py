@@ -20,7 +20,7 @@ from datasets import ClassLabel, Features, List, Value
 from gfmbench.suites.schema import TaskSpec
 
 ROWS_PER_SHARD = 100_000
-ROW_GROUP_ROWS = 10_000
+ROW_GROUP_ROWS = 50_000
 ROW_GROUP_BYTES = 64 * 2**20  # long sequences (tens of kb) get fewer rows per row group
 
 

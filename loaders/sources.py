@@ -37,13 +37,20 @@ class Source(Protocol):
         """Validated canonical rows in chunks."""
 
 
-def chunked(rows: Iterator[dict[str, Any]], features: Features, size: int = CHUNK_ROWS) -> Iterator[pa.Table]:
+CHUNK_CHARS = 32 * 2**20
+
+
+def chunked(rows: Iterator[dict[str, Any]], features: Features, size: int = CHUNK_ROWS,
+            max_chars: int = CHUNK_CHARS) -> Iterator[pa.Table]:
+    """Group rows into tables of at most `size` rows or about `max_chars` nucleotides (long sequences)."""
     batch: list[dict[str, Any]] = []
+    chars = 0
     for row in rows:
         batch.append(row)
-        if len(batch) >= size:
+        chars += len(row["sequence"])
+        if len(batch) >= size or chars >= max_chars:
             yield rows_to_table(batch, features)
-            batch = []
+            batch, chars = [], 0
     if batch:
         yield rows_to_table(batch, features)
 

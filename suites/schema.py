@@ -90,16 +90,22 @@ class TaskSpec(_Strict):
             raise ValueError(f"config {self.config!r}: use letters, digits and '_' only")
         if self.primary_metric not in self.metrics:
             raise ValueError(f"{self.config}: primary_metric {self.primary_metric!r} is not in metrics {self.metrics}")
+        # Multi-label and multi-output regression tasks may leave the names out: their count then comes from the
+        # data (one vector per example), as for PGB's chromatin accessibility and gene expression.
         if self.type in CLASSIFICATION_TYPES:
-            if not self.labels or len(set(self.labels)) != len(self.labels):
+            if self.labels is None and self.type == "multilabel_classification":
+                pass
+            elif not self.labels or len(set(self.labels)) != len(self.labels):
                 raise ValueError(f"{self.config}: a {self.type} task needs distinct `labels`")
             if self.targets:
                 raise ValueError(f"{self.config}: `targets` is for regression tasks")
-            bad = {v for v in self.symbol_aliases.values() if v not in self.labels}
+            bad = {v for v in self.symbol_aliases.values() if v not in (self.labels or [])}
             if bad:
                 raise ValueError(f"{self.config}: symbol_aliases map to unknown labels {sorted(bad)}")
         else:
-            if not self.targets or len(set(self.targets)) != len(self.targets):
+            if self.targets is None and self.type == "sequence_regression":
+                pass
+            elif not self.targets or len(set(self.targets)) != len(self.targets):
                 raise ValueError(f"{self.config}: a {self.type} task needs distinct `targets`")
             if self.labels:
                 raise ValueError(f"{self.config}: `labels` is for classification tasks")
@@ -113,8 +119,8 @@ class TaskSpec(_Strict):
 
     @property
     def label_columns(self) -> list[str]:
-        """Dataset columns holding the supervision: `label` for classification, one column per target otherwise."""
-        return ["label"] if self.labels else list(self.targets or [])
+        """Dataset columns holding the supervision: one column per named target, `label` otherwise."""
+        return list(self.targets) if self.targets else ["label"]
 
 
 class SuiteSpec(_Strict):

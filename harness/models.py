@@ -125,6 +125,18 @@ def load_tokenizer(model: ResolvedModel, trust_remote_code: bool = False) -> Any
     return tokenizer
 
 
+def max_positions(model: ResolvedModel, trust_remote_code: bool = False) -> int:
+    """The longest input (in tokens) the architecture accepts; very large when it has no limit."""
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(model.path, trust_remote_code=trust_remote_code)
+    except (ValueError, KeyError, OSError) as exc:
+        raise ModelError(f"{model.model_id}: cannot serve any task: transformers cannot read its config "
+                         f"({str(exc).splitlines()[0]})") from None
+    return getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None) or 10**9
+
+
 HEAD_CLASSES = {
     "sequence_classification": "AutoModelForSequenceClassification",
     "multilabel_classification": "AutoModelForSequenceClassification",

@@ -15,7 +15,7 @@ from typing import Any
 
 from gfmbench.harness.align import detect_input_format
 from gfmbench.harness.data import Collator, TaskData, TorchExamples, build_examples, num_outputs
-from gfmbench.harness.models import ResolvedModel, load_model_for_task, load_tokenizer
+from gfmbench.harness.models import ResolvedModel, load_model_for_task, load_tokenizer, max_positions
 from gfmbench.harness.scoring import example_outputs, primary_confidence_interval, score_predictions
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
@@ -89,11 +89,7 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
     start = time.perf_counter()
     tokenizer = load_tokenizer(model, trust_remote_code)
     fmt = detect_input_format(tokenizer)
-    from transformers import AutoConfig
-
-    config = AutoConfig.from_pretrained(model.path, trust_remote_code=trust_remote_code)
-    limit = min(getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None) or 10**9,
-                tokenizer.model_max_length)
+    limit = min(max_positions(model, trust_remote_code), tokenizer.model_max_length)
     max_tokens = min(hp.max_length + tokenizer.num_special_tokens_to_add(), limit)
     windows = hp.long_sequences == "window" and task.is_token_level
     examples = {name: build_examples(task, data.splits[name], tokenizer, fmt, max_tokens,

@@ -90,3 +90,22 @@ def test_tasks_command_unknown_suite_exits_cleanly() -> None:
     out = subprocess.run([sys.executable, "-m", "gfmbench", "tasks", "--suite", "rbg"], capture_output=True, text=True)
     assert out.returncode == 2
     assert "did you mean 'rgb'" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_four_suites_with_their_config_counts_and_licenses() -> None:
+    from gfmbench.suites.registry import suite_names
+
+    assert suite_names() == ["gb", "gue", "pgb", "rgb"]
+    counts = {name: len(get_suite(name).tasks) for name in suite_names()}
+    assert counts == {"rgb": 10, "gue": 28, "gb": 9, "pgb": 31}
+    assert get_suite("pgb").license == "cc-by-nc-sa-4.0" and "non-commercial" in get_suite("pgb").license_notice
+    gue = get_suite("gue")
+    assert all(t.primary_metric == "mcc" for t in gue.tasks if t.config != "virus_covid")
+    assert gue.task("virus_covid").primary_metric == "f1_macro" and "GISAID" in gue.task("virus_covid").license
+    assert get_suite("gb").task("human_ensembl_regulatory").labels == ["enhancer", "ocr", "promoter"]
+    for suite in ("gb", "gue"):  # label names are given in a deterministic (sorted) order
+        for task in get_suite(suite).tasks:
+            assert task.labels == sorted(task.labels, key=lambda x: (len(x), x)) or task.labels == sorted(task.labels)
+    out = subprocess.run([sys.executable, "-m", "gfmbench", "tasks"], capture_output=True, text=True, check=True)
+    rows = out.stdout.splitlines()[2:]
+    assert len(rows) == 78 and any("cc-by-nc-sa-4.0" in r and r.startswith("pgb") for r in rows)

@@ -1,0 +1,50 @@
+"""GUE, GB and PGB built from synthetic upstream-format files load with plain `datasets.load_dataset` through
+the local hub."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from gfmbench.hub.publish import LocalGitBackend
+from gfmbench.hub.server import local_hub
+from gfmbench.loaders.build import build_suite
+from tests.conftest import run_python
+from tests.test_gb import synthetic  # noqa: F401 - the GB fixture
+from tests.test_gue import synthetic_gue
+from tests.test_pgb import synthetic_pgb
+
+pytestmark = pytest.mark.slow
+
+LOAD = """
+import json, datasets
+datasets.disable_progress_bars()
+out = {}
+for repo, config in [("gfmbench/gue", "EMP_H3"), ("gfmbench/gb", "dummy_mouse_enhancers_ensembl"),
+                     ("gfmbench/pgb", "chromatin_access_sorghum_bicolor")]:
+    ds = datasets.load_dataset(repo, config, revision="v1.0.0")
+    out[repo] = {"rows": {k: v.num_rows for k, v in ds.items()}, "features": str(ds["train"].features["label"])}
+print(json.dumps(out))
+"""
+
+
+def test_three_suites_load_through_the_local_hub(samples: Path, tmp_path: Path, request) -> None:
+    backend = LocalGitBackend(tmp_path / "hub")
+    build_suite("gue", raw_dir=synthetic_gue(tmp_path, samples, random.Random(0)), backend=backend, progress=False)
+    build_suite("pgb", raw_dir=synthetic_pgb(tmp_path, random.Random(0)), backend=backend, verification="no_checks",
+                progress=False)
+    synthetic = request.getfixturevalue("synthetic")  # the GB coordinate route on a synthetic reference
+    build_suite("gb", raw_dir=synthetic[0], backend=backend, verification="no_checks", progress=False)
+    with local_hub(root=tmp_path / "hub") as hub:
+        result = run_python(LOAD, hub.env())
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["gfmbench/gue"]["rows"] == {"train": 15, "validation": 15, "test": 15}
+    assert "ClassLabel(names=['0', '1'])" in out["gfmbench/gue"]["features"]
+    assert out["gfmbench/gb"]["rows"] == {"train": 871, "validation": 97, "test": 242}
+    assert "ClassLabel(names=['negative', 'positive'])" in out["gfmbench/gb"]["features"]
+    assert out["gfmbench/pgb"]["rows"] == {"train": 24, "validation": 24, "test": 24}
+    assert "List(Value('int8'))" in out["gfmbench/pgb"]["features"]

@@ -38,25 +38,34 @@ def _bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return data[offsets[0]:offsets[-1]], offsets - offsets[0]
 
 
-def has_lowercase(array: pa.Array) -> bool:
-    data, _ = _bytes(array)
-    return bool(data.tobytes().translate(None, bytes(range(ord("a")))+bytes(range(ord("z") + 1, 256))))
+LOWERCASE = bytes(range(ord("a"), ord("z") + 1))
 
 
-def first_invalid(array: pa.Array, allowed: bytes) -> int | None:
-    """Index of the first null, empty or invalid sequence. The common case (all valid) is one `bytes.translate`
-    pass in C; only on failure is the offending row located."""
+def normalise(array: pa.Array, allowed: bytes) -> tuple[pa.Array, int | None]:
+    """Upper-cased sequences and the index of the first null, empty or invalid one (None if all are valid).
+
+    The common case (valid, upper case) costs one `bytes.translate` pass in C; lower case costs one more; only on
+    failure is the offending row located."""
     if array.null_count:
-        return int(np.flatnonzero(~np.asarray(array.is_valid()))[0])
+        return array, int(np.flatnonzero(~np.asarray(array.is_valid()))[0])
     data, offsets = _bytes(array)
+    leftover = data.tobytes().translate(None, allowed)
+    if leftover and not leftover.translate(None, LOWERCASE):  # only lower-case letters left: upper-case them
+        array = pc.ascii_upper(array)
+        data, offsets = _bytes(array)
+        leftover = data.tobytes().translate(None, allowed)
     empty = np.flatnonzero(np.diff(offsets) == 0)
     candidates = [int(empty[0])] if empty.size else []
-    if data.tobytes().translate(None, allowed):
+    if leftover:
+        if set(leftover) & set(LOWERCASE):
+            array = pc.ascii_upper(array)
+            data, offsets = _bytes(array)
         lookup = np.zeros(256, dtype=bool)
         lookup[np.frombuffer(allowed, dtype=np.uint8)] = True
         bad = np.flatnonzero(~lookup[data])
-        candidates.append(int(np.searchsorted(offsets, bad[0], side="right") - 1))
-    return min(candidates) if candidates else None
+        if bad.size:
+            candidates.append(int(np.searchsorted(offsets, bad[0], side="right") - 1))
+    return array, (min(candidates) if candidates else None)
 
 
 def class_ids(raw_labels: pa.ChunkedArray, names: list[str]) -> pa.Array:
@@ -85,10 +94,7 @@ def read_sequence_label_csv(path: Path, task: TaskSpec, columns: tuple[str, str]
         reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES), convert_options=options)
         for batch in reader:
             table = pa.Table.from_batches([batch])
-            seqs = table.column(seq_col).combine_chunks()
-            if has_lowercase(seqs):
-                seqs = pc.ascii_upper(seqs)
-            i = first_invalid(seqs, allowed_bytes)
+            seqs, i = normalise(table.column(seq_col).combine_chunks(), allowed_bytes)
             if i is not None:
                 value = seqs[i].as_py() or ""
                 pos = next((k for k, ch in enumerate(value) if ch not in allowed), None)

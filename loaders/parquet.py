@@ -22,6 +22,7 @@ from gfmbench.suites.schema import TaskSpec
 ROWS_PER_SHARD = 100_000
 ROW_GROUP_ROWS = 50_000
 ROW_GROUP_BYTES = 64 * 2**20  # long sequences (tens of kb) get fewer rows per row group
+SHARD_BYTES = 256 * 2**20  # a shard also ends at this much data, which bounds memory for long sequences
 
 
 def task_features(task: TaskSpec, extra: dict[str, Any]) -> Features:
@@ -49,29 +50,50 @@ def rows_to_table(rows: Sequence[dict[str, Any]], features: Features) -> pa.Tabl
 
 
 class ShardWriter:
-    """Streams tables into `<split>-NNNNN-of-NNNNN.parquet` shards of at most `rows_per_shard` rows.
+    """Streams tables into `<split>-NNNNN-of-NNNNN.parquet` shards of at most `rows_per_shard` rows (or about
+    `SHARD_BYTES` of data), each written whole by a background thread while the next one is read.
 
-    Shards are written under temporary names and renamed when the split is complete (the total count is only
-    known then); nothing partial is ever left under a final name.
+    At most `IN_FLIGHT` shards are held in memory, so memory does not grow with the split. Shards are written under
+    temporary names and renamed when the split is complete (the total count is only known then); nothing partial
+    is ever left under a final name. A shard's bytes depend only on its rows.
     """
 
+    IN_FLIGHT = 2
+
     def __init__(self, folder: Path, split: str, features: Features, rows_per_shard: int = ROWS_PER_SHARD) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
         self.folder, self.split, self.rows_per_shard = folder, split, rows_per_shard
         self.schema = features.arrow_schema
+        # Dictionary encoding pays off for labels and small categorical columns, not for unique strings.
+        self._dictionary = [f.name for f in self.schema if not pa.types.is_string(f.type) and
+                            not pa.types.is_large_string(f.type)]
         self.folder.mkdir(parents=True, exist_ok=True)
         self._partials: list[Path] = []
-        self._writer: pq.ParquetWriter | None = None
-        self._in_shard = 0
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
+        self._pending_bytes = 0
+        self._pool = ThreadPoolExecutor(max_workers=self.IN_FLIGHT, thread_name_prefix="gfmbench-shard")
+        self._futures: list[Any] = []
         self.rows = 0
         self.min_length: int | None = None
         self.max_length = 0
         self.total_length = 0
 
-    def _open(self) -> pq.ParquetWriter:
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        table = pa.concat_tables(self._pending)
+        self._pending, self._pending_rows, self._pending_bytes = [], 0, 0
         path = self.folder / f".{self.split}-{len(self._partials):05d}.partial"
         self._partials.append(path)
-        self._in_shard = 0
-        return pq.ParquetWriter(path, self.schema, compression="zstd", write_statistics=True)
+        mean_bytes = max(1, table.nbytes // max(1, table.num_rows))
+        group_rows = max(1, min(ROW_GROUP_ROWS, ROW_GROUP_BYTES // mean_bytes))
+        while len(self._futures) >= self.IN_FLIGHT:
+            self._futures.pop(0).result()
+        self._futures.append(self._pool.submit(
+            pq.write_table, table, path, compression="zstd", row_group_size=group_rows,
+            use_dictionary=self._dictionary, write_statistics=True))
 
     def write(self, table: pa.Table) -> None:
         table = table.select(self.schema.names).cast(self.schema)
@@ -82,24 +104,26 @@ class ShardWriter:
         self.min_length = low if self.min_length is None else min(self.min_length, low)
         self.max_length = max(self.max_length, high)
         self.total_length += pc.sum(lengths).as_py()
-        mean_bytes = max(1, table.nbytes // table.num_rows)
-        group_rows = max(1, min(ROW_GROUP_ROWS, ROW_GROUP_BYTES // mean_bytes))
+        self.rows += table.num_rows
         offset = 0
         while offset < table.num_rows:
-            if self._writer is None or self._in_shard >= self.rows_per_shard:
-                if self._writer is not None:
-                    self._writer.close()
-                self._writer = self._open()
-            take = min(self.rows_per_shard - self._in_shard, table.num_rows - offset)
-            self._writer.write_table(table.slice(offset, take), row_group_size=group_rows)
-            self._in_shard += take
+            take = min(self.rows_per_shard - self._pending_rows, table.num_rows - offset)
+            piece = table.slice(offset, take)
+            self._pending.append(piece)
+            self._pending_rows += take
+            self._pending_bytes += piece.nbytes
             offset += take
-        self.rows += table.num_rows
+            if self._pending_rows >= self.rows_per_shard or self._pending_bytes >= SHARD_BYTES:
+                self._flush()
 
     def close(self) -> list[Path]:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
+        self._flush()
+        try:
+            for future in self._futures:
+                future.result()
+        finally:
+            self._futures = []
+            self._pool.shutdown()
         final = []
         for i, partial in enumerate(self._partials):
             with open(partial, "rb") as handle:
@@ -110,8 +134,10 @@ class ShardWriter:
         return final
 
     def abort(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
+        for future in self._futures:
+            future.cancel()
+        self._pool.shutdown(wait=True)
+        self._futures, self._pending = [], []
         for partial in self._partials:
             partial.unlink(missing_ok=True)
 

@@ -77,3 +77,11 @@ def test_bad_csv_rows(samples: Path, tmp_path: Path, content: str, message: str)
     with pytest.raises(DataFormatError, match=message):
         build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, progress=False)
     assert backend.head(REPO) is None
+
+
+def test_lower_case_sequences_are_upper_cased(samples: Path, tmp_path: Path) -> None:
+    raw = synthetic_gue(tmp_path, samples, random.Random(3))
+    write_csv(raw / "EMP" / "H3" / "test.csv", [("acgtN", "1"), ("ACGT", "0")])
+    backend = LocalGitBackend(tmp_path / "hub")
+    build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, progress=False)
+    assert [r["sequence"] for r in read(backend, "data/EMP_H3/test-00000-of-00001.parquet")] == ["ACGTN", "ACGT"]

@@ -137,69 +137,81 @@ def build_suite(
     built: dict[str, dict[str, Any]] = {}
     carve = suite.upstream.carve_validation
 
-    with tempfile.TemporaryDirectory(prefix="gfmbench-build-") as tmp:
+    from concurrent.futures import ThreadPoolExecutor
+
+    checks: list[Any] = []  # raw-file checksums run in a thread while the rows are converted (hashlib frees the GIL)
+    with tempfile.TemporaryDirectory(prefix="gfmbench-build-") as tmp, ThreadPoolExecutor(1) as hasher:
         staging = Path(tmp)
-        for task in tqdm(tasks, desc=f"build {suite.name}", unit=" config", disable=not progress):
-            task_dir = source.task_dir(raw, suite, task)
-            if task_dir is None:
-                reason = f"raw release {raw} has no folder {' or '.join(task.upstream_names)}"
-                if explicit:
-                    raise MissingDataError(f"{task.config}: {reason}")
-                log.info("skipping %s: %s", task.config, reason)
-                report.skipped[task.config] = reason
-                continue
-            features = Features(task_features(task, source.extra_columns(task)))
-            entry: dict[str, Any] = {"splits": {}, "missing_splits": [], "upstream_files": {}}
-            inputs = {}
-            for split in task.splits:
-                files = source.split_files(task_dir, suite, task, split)
-                if not files:
-                    entry["missing_splits"].append(split)
+        try:
+            tasks_iter = tqdm(tasks, desc=f"build {suite.name}", unit=" config", disable=not progress)
+            for task in tasks_iter:
+                task_dir = source.task_dir(raw, suite, task)
+                if task_dir is None:
+                    reason = f"raw release {raw} has no folder {' or '.join(task.upstream_names)}"
+                    if explicit:
+                        raise MissingDataError(f"{task.config}: {reason}")
+                    log.info("skipping %s: %s", task.config, reason)
+                    report.skipped[task.config] = reason
                     continue
-                record_files(entry["upstream_files"], files, raw, checksums, verification)
-                inputs[split] = files
-            carved = carve is not None and "validation" in entry["missing_splits"] and "train" in inputs
-            if carved:
-                entry["missing_splits"].remove("validation")
-                entry["validation"] = (f"carved from train: {carve.fraction:.0%} of the records, seeded permutation "
-                                       f"(numpy default_rng({carve.seed}))")
-            for split, files in inputs.items():
-                tables = _with_ids(source.read(files, suite, task, split, features), split)
-                outputs = {split: tables}
-                if carved and split == "train":
-                    train, valid = _carve(tables, carve.fraction, carve.seed)
-                    outputs = {"train": iter([train]), "validation": iter([valid])}
-                for name, chunks in outputs.items():
-                    writer = ShardWriter(staging / "data" / task.config, name, features)
-                    try:
-                        for chunk in chunks:
-                            writer.write(chunk)
-                    except BaseException:
-                        writer.abort()
-                        raise
-                    if writer.rows == 0:
-                        writer.abort()
-                        raise DataFormatError(f"empty split {name!r}: the file has no records", file=files[0])
-                    shards = writer.close()
-                    entry["splits"][name] = {
-                        "rows": writer.rows, "min_length": writer.min_length, "max_length": writer.max_length,
-                        "mean_length": round(writer.mean_length, 3),
-                        "files": [f"data/{task.config}/{p.name}" for p in shards],
-                    }
-            entry["splits"] = {s: entry["splits"][s] for s in task.splits if s in entry["splits"]}
-            if not entry["splits"]:
-                reason = f"no split file of {task.config} in {task_dir}"
-                if explicit:
-                    raise MissingDataError(f"{task.config}: {reason}")
-                log.info("skipping %s: %s", task.config, reason)
-                report.skipped[task.config] = reason
-                continue
-            built[task.config] = entry
-            report.built[task.config] = {s: v["rows"] for s, v in entry["splits"].items()}
-            if entry["missing_splits"]:
-                log.info("%s: splits missing from the raw release, skipped (not faked): %s", task.config,
-                         ", ".join(entry["missing_splits"]))
-                report.missing_splits[task.config] = entry["missing_splits"]
+                features = Features(task_features(task, source.extra_columns(task)))
+                entry: dict[str, Any] = {"splits": {}, "missing_splits": [], "upstream_files": {}}
+                inputs = {}
+                for split in task.splits:
+                    files = source.split_files(task_dir, suite, task, split)
+                    if not files:
+                        entry["missing_splits"].append(split)
+                        continue
+                    checks.append(hasher.submit(record_files, entry["upstream_files"], files, raw, checksums,
+                                                verification))
+                    inputs[split] = files
+                carved = carve is not None and "validation" in entry["missing_splits"] and "train" in inputs
+                if carved:
+                    entry["missing_splits"].remove("validation")
+                    entry["validation"] = (f"carved from train: {carve.fraction:.0%} of the records, seeded permutation "
+                                           f"(numpy default_rng({carve.seed}))")
+                for split, files in inputs.items():
+                    tables = _with_ids(source.read(files, suite, task, split, features), split)
+                    outputs = {split: tables}
+                    if carved and split == "train":
+                        train, valid = _carve(tables, carve.fraction, carve.seed)
+                        outputs = {"train": iter([train]), "validation": iter([valid])}
+                    for name, chunks in outputs.items():
+                        writer = ShardWriter(staging / "data" / task.config, name, features)
+                        try:
+                            for chunk in chunks:
+                                writer.write(chunk)
+                        except BaseException:
+                            writer.abort()
+                            raise
+                        if writer.rows == 0:
+                            writer.abort()
+                            raise DataFormatError(f"empty split {name!r}: the file has no records", file=files[0])
+                        shards = writer.close()
+                        entry["splits"][name] = {
+                            "rows": writer.rows, "min_length": writer.min_length, "max_length": writer.max_length,
+                            "mean_length": round(writer.mean_length, 3),
+                            "files": [f"data/{task.config}/{p.name}" for p in shards],
+                        }
+                entry["splits"] = {s: entry["splits"][s] for s in task.splits if s in entry["splits"]}
+                if not entry["splits"]:
+                    reason = f"no split file of {task.config} in {task_dir}"
+                    if explicit:
+                        raise MissingDataError(f"{task.config}: {reason}")
+                    log.info("skipping %s: %s", task.config, reason)
+                    report.skipped[task.config] = reason
+                    continue
+                built[task.config] = entry
+                report.built[task.config] = {s: v["rows"] for s, v in entry["splits"].items()}
+                if entry["missing_splits"]:
+                    log.info("%s: splits missing from the raw release, skipped (not faked): %s", task.config,
+                             ", ".join(entry["missing_splits"]))
+                    report.missing_splits[task.config] = entry["missing_splits"]
+        except DataFormatError:
+            for check in checks:  # a wrong raw file explains bad rows better than the rows do
+                check.result()
+            raise
+        for check in checks:
+            check.result()  # a checksum mismatch stops the build here, before anything is published
         if not built:
             raise MissingDataError(f"nothing to build for {suite.name}: no task of the suite was found in {raw}")
 

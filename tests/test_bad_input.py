@@ -215,3 +215,12 @@ def test_zip_slip_entries_are_refused(tmp_path: Path) -> None:
     with pytest.raises(DataFormatError, match="archive entry escapes the target folder"):
         safe_extract_zip(archive, tmp_path / "out" / "rgb")
     assert not (tmp_path / "out" / "rgb").exists() and not (tmp_path / "escaped.txt").exists()
+
+
+def test_checksum_mismatch_is_reported_before_the_bad_rows_it_explains(published: LocalGitBackend, samples: Path,
+                                                                      tmp_path: Path) -> None:
+    raw = tmp_path / "RGB"
+    shutil.copytree(samples / "RGB" / "RNA-SSP-Archive2", raw / "RNA-SSP-Archive2")
+    train = raw / "RNA-SSP-Archive2" / "train.json"
+    train.write_text('{"seq": "GGZ", "label": "(.)"}\n' + train.read_text())  # corrupted download: bad row
+    build_fails(published, raw, ChecksumError, r"train\.json: checksum mismatch", verification="all_checks")

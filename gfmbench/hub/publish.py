@@ -193,11 +193,20 @@ class LocalGitBackend:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             if parent is not None:
                 self._git(repo, "read-tree", parent, env=env)
+            # Files on disk are hashed by one git process reading them itself (no copy through Python).
+            on_disk = [op for op in operations if isinstance(op, CommitOperationAdd)
+                       and isinstance(op.path_or_fileobj, (str, Path))]
+            shas = {}
+            if on_disk:
+                paths = "\n".join(str(Path(op.path_or_fileobj).resolve()) for op in on_disk) + "\n"
+                out = self._git(repo, "hash-object", "-w", "--stdin-paths", input=paths.encode()).stdout.split()
+                shas = {id(op): sha.decode() for op, sha in zip(on_disk, out, strict=True)}
             for op in operations:
                 if isinstance(op, CommitOperationAdd):
                     target = check_path_in_repo(op.path_in_repo)
-                    blob = self._git(repo, "hash-object", "-w", "--stdin", input=_operation_bytes(op)).stdout
-                    info = f"100644,{blob.decode().strip()},{target}"
+                    blob = shas.get(id(op)) or self._git(repo, "hash-object", "-w", "--stdin",
+                                                         input=_operation_bytes(op)).stdout.decode().strip()
+                    info = f"100644,{blob},{target}"
                     self._git(repo, "update-index", "--add", "--cacheinfo", info, env=env)
                 elif isinstance(op, CommitOperationDelete):
                     target = check_path_in_repo(op.path_in_repo.rstrip("/"))

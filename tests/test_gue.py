@@ -85,3 +85,31 @@ def test_lower_case_sequences_are_upper_cased(samples: Path, tmp_path: Path) -> 
     backend = LocalGitBackend(tmp_path / "hub")
     build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, progress=False)
     assert [r["sequence"] for r in read(backend, "data/EMP_H3/test-00000-of-00001.parquet")] == ["ACGTN", "ACGT"]
+
+
+def test_rebuilds_are_byte_identical_for_the_columnar_and_streaming_builders(samples: Path, tmp_path: Path) -> None:
+    from tests.test_pgb import synthetic_pgb
+
+    gue = synthetic_gue(tmp_path / "g", samples, random.Random(4))
+    pgb = synthetic_pgb(tmp_path / "p", random.Random(4))
+    trees = []
+    for attempt in ("a", "b"):
+        backend = LocalGitBackend(tmp_path / attempt)
+        build_suite("gue", raw_dir=gue, backend=backend, progress=False)
+        build_suite("pgb", raw_dir=pgb, backend=backend, verification="no_checks", progress=False)
+        trees.append((backend.tree_id("gfmbench/gue", "main"), backend.tree_id("gfmbench/pgb", "main")))
+    assert trees[0] == trees[1]
+
+
+def test_a_known_checksum_that_differs_stops_a_gue_build(samples: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from gfmbench.errors import ChecksumError
+    from gfmbench.loaders.raw import ChecksumManifest
+
+    raw = synthetic_gue(tmp_path, samples, random.Random(5))
+    monkeypatch.setattr(ChecksumManifest, "for_suite", classmethod(
+        lambda cls, suite: cls(archive=None, files={"EMP/H3/train.csv": "0" * 64})))
+    backend = LocalGitBackend(tmp_path / "hub")
+    with pytest.raises(ChecksumError, match=r"EMP/H3/train\.csv: checksum mismatch"):
+        build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, progress=False)
+    assert backend.head(REPO) is None

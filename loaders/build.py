@@ -139,6 +139,13 @@ def build_suite(
 
     from concurrent.futures import ThreadPoolExecutor
 
+    def skip(task: TaskSpec, reason: str) -> None:
+        """A task absent from the raw release: an error when asked for by name, else reported and skipped."""
+        if explicit:
+            raise MissingDataError(f"{task.config}: {reason}")
+        log.info("skipping %s: %s", task.config, reason)
+        report.skipped[task.config] = reason
+
     checks: list[Any] = []  # raw-file checksums run in a thread while the rows are converted (hashlib frees the GIL)
     with tempfile.TemporaryDirectory(prefix="gfmbench-build-") as tmp, ThreadPoolExecutor(1) as hasher:
         staging = Path(tmp)
@@ -147,11 +154,7 @@ def build_suite(
             for task in tasks_iter:
                 task_dir = source.task_dir(raw, suite, task)
                 if task_dir is None:
-                    reason = f"raw release {raw} has no folder {' or '.join(task.upstream_names)}"
-                    if explicit:
-                        raise MissingDataError(f"{task.config}: {reason}")
-                    log.info("skipping %s: %s", task.config, reason)
-                    report.skipped[task.config] = reason
+                    skip(task, f"raw release {raw} has no folder {' or '.join(task.upstream_names)}")
                     continue
                 features = Features(task_features(task, source.extra_columns(task)))
                 entry: dict[str, Any] = {"splits": {}, "missing_splits": [], "upstream_files": {}}
@@ -194,11 +197,7 @@ def build_suite(
                         }
                 entry["splits"] = {s: entry["splits"][s] for s in task.splits if s in entry["splits"]}
                 if not entry["splits"]:
-                    reason = f"no split file of {task.config} in {task_dir}"
-                    if explicit:
-                        raise MissingDataError(f"{task.config}: {reason}")
-                    log.info("skipping %s: %s", task.config, reason)
-                    report.skipped[task.config] = reason
+                    skip(task, f"no split file of {task.config} in {task_dir}")
                     continue
                 built[task.config] = entry
                 report.built[task.config] = {s: v["rows"] for s, v in entry["splits"].items()}

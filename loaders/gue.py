@@ -12,19 +12,12 @@ import pyarrow as pa
 from datasets import Features
 
 from gfmbench.loaders.csvtable import read_sequence_label_csv
-from gfmbench.loaders.sources import first_existing_dir
+from gfmbench.loaders.sources import FolderPerTask
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 
 @dataclass(frozen=True)
-class CsvSource:
-    def task_dir(self, raw: Path, suite: SuiteSpec, task: TaskSpec) -> Path | None:
-        return first_existing_dir(raw, task.upstream_names)
-
-    def split_files(self, task_dir: Path, suite: SuiteSpec, task: TaskSpec, split: str) -> list[Path]:
-        path = task_dir / suite.upstream.split_files[split]
-        return [path] if path.is_file() else []
-
+class CsvSource(FolderPerTask):
     def extra_columns(self, task: TaskSpec) -> dict[str, Any]:
         return {}
 

@@ -59,11 +59,9 @@ def first_existing_dir(raw: Path, names: list[str]) -> Path | None:
     return next((raw / name for name in names if (raw / name).is_dir()), None)
 
 
-@dataclass(frozen=True)
-class JsonLinesSource:
-    """One folder per task (named by its upstream name) with one JSON Lines file per split (RGB's layout)."""
-
-    formats: dict[str, RecordFormat]
+class FolderPerTask:
+    """Layout of one folder per task (named by an upstream name) holding one file per split, named by
+    `upstream.split_files` (RGB, GUE)."""
 
     def task_dir(self, raw: Path, suite: SuiteSpec, task: TaskSpec) -> Path | None:
         return first_existing_dir(raw, task.upstream_names)
@@ -71,6 +69,13 @@ class JsonLinesSource:
     def split_files(self, task_dir: Path, suite: SuiteSpec, task: TaskSpec, split: str) -> list[Path]:
         path = task_dir / suite.upstream.split_files[split]
         return [path] if path.is_file() else []
+
+
+@dataclass(frozen=True)
+class JsonLinesSource(FolderPerTask):
+    """JSON Lines records, converted by the task's record format (RGB)."""
+
+    formats: dict[str, RecordFormat]
 
     def extra_columns(self, task: TaskSpec) -> dict[str, Any]:
         return self.formats[task.format].extra_columns()

@@ -95,6 +95,43 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _leaderboard_tables(args: argparse.Namespace) -> "Path":
+    from pathlib import Path
+
+    from gfmbench.config import gfmbench_home
+    from gfmbench.leaderboard.table import build_leaderboard, cards_from_folder, cards_from_repo
+
+    output = Path(args.output) if args.output else gfmbench_home() / "leaderboard"
+    if args.results_dir:
+        items = cards_from_folder(Path(args.results_dir))
+    elif args.results_repo:
+        items = cards_from_repo(args.results_repo, args.revision)
+    else:
+        return output
+    table, excluded = build_leaderboard(items, output)
+    print(f"leaderboard tables: {table} ({len(items)} cards read), excluded: {excluded}", flush=True)
+    return output
+
+
+def _cmd_leaderboard_build(args: argparse.Namespace) -> int:
+    if not (args.results_dir or args.results_repo):
+        raise GfmbenchError("leaderboard build: give --results-repo REPO or --results-dir DIR")
+    _leaderboard_tables(args)
+    return 0
+
+
+def _cmd_leaderboard_serve(args: argparse.Namespace) -> int:
+    from gfmbench.leaderboard.app import serve
+
+    folder = _leaderboard_tables(args)
+    if not (folder / "leaderboard.parquet").is_file():
+        raise GfmbenchError(f"no leaderboard tables in {folder}: run `gfmbench leaderboard build` or pass "
+                            "--results-repo / --results-dir")
+    print(f"Leaderboard on http://{args.host}:{args.port or 7860}", flush=True)
+    serve(folder, host=args.host, port=args.port or 7860)
+    return 0
+
+
 def _cmd_hub_tiny(args: argparse.Namespace) -> int:
     from gfmbench.harness.tiny import publish_tiny_models
     from gfmbench.hub.publish import select_backend
@@ -174,6 +211,21 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--overwrite", action="store_true", help="recompute units that are already done")
     run_.add_argument("--no-progress", action="store_true", help="no progress bars")
     run_.set_defaults(func=_cmd_run)
+
+    board = sub.add_parser("leaderboard", help="build and serve the leaderboard from result cards")
+    board_sub = board.add_subparsers(dest="board_command", required=True, metavar="ACTION")
+    board_build = board_sub.add_parser("build", help="validate result cards and write the aggregated tables")
+    board_serve = board_sub.add_parser("serve", help="serve the leaderboard app locally (rebuilds first when a "
+                                                     "results source is given)")
+    for p in (board_build, board_serve):
+        p.add_argument("--results-repo", help="a results dataset repo on the hub at HF_ENDPOINT (e.g. gfmbench/results)")
+        p.add_argument("--revision", help="pin the results repo revision (default: latest)")
+        p.add_argument("--results-dir", help="a local folder of result units instead")
+        p.add_argument("--output", help="where the tables go (default: $GFMBENCH_HOME/leaderboard)")
+    board_serve.add_argument("--host", default="127.0.0.1")
+    board_serve.add_argument("--port", type=int, help="default 7860")
+    board_build.set_defaults(func=_cmd_leaderboard_build)
+    board_serve.set_defaults(func=_cmd_leaderboard_serve)
 
     hub = sub.add_parser("hub", help="the local hub (a folder of git repos served like huggingface.co)")
     hub_sub = hub.add_subparsers(dest="hub_command", required=True, metavar="ACTION")

@@ -25,6 +25,7 @@ class MetricEntry:
     kwargs: dict[str, Any] = field(default_factory=dict)
     key: str | None = None  # for functions returning a dict: the value to report
     direction: Literal["higher", "lower"] = "higher"
+    bounds: tuple[float, float] = (0.0, 1.0)  # the values the metric can take; anything else is an invalid card
 
     def __call__(self, references: Any, predictions: Any, **kwargs: Any) -> float:
         value = self.function(references, predictions, **{**self.kwargs, **kwargs})
@@ -39,7 +40,7 @@ CATALOG: dict[str, MetricEntry] = {
     "f1_binary": MetricEntry(F.f1, "labels", "f1", {"average": "binary"}),
     "precision_macro": MetricEntry(F.precision, "labels", "precision", {"average": "macro"}),
     "recall_macro": MetricEntry(F.recall, "labels", "recall", {"average": "macro"}),
-    "mcc": MetricEntry(F.mcc, "labels", "mcc"),
+    "mcc": MetricEntry(F.mcc, "labels", "mcc", bounds=(-1.0, 1.0)),
     "roc_auc": MetricEntry(F.roc_auc, "scores", "roc_auc"),
     "pr_auc": MetricEntry(F.pr_auc, "scores", "pr_auc"),
     "multilabel_f1_macro": MetricEntry(F.multilabel_f1, "multilabel", "multilabel_f1", {"average": "macro"}),
@@ -47,16 +48,16 @@ CATALOG: dict[str, MetricEntry] = {
     "multilabel_roc_auc": MetricEntry(F.multilabel_roc_auc, "multilabel", "multilabel_roc_auc", key="roc_auc"),
     "multilabel_pr_auc": MetricEntry(F.multilabel_pr_auc, "multilabel", "multilabel_pr_auc", key="pr_auc"),
     "subset_accuracy": MetricEntry(F.subset_accuracy, "multilabel", "subset_accuracy"),
-    "mse": MetricEntry(F.mse, "regression", "mse", direction="lower"),
-    "rmse": MetricEntry(F.rmse, "regression", "rmse", direction="lower"),
-    "mae": MetricEntry(F.mae, "regression", "mae", direction="lower"),
-    "r2": MetricEntry(F.r2, "regression", "r2"),
-    "pearson": MetricEntry(F.pearson, "regression", "pearson"),
-    "spearman": MetricEntry(F.spearman, "regression", "spearman"),
-    "mcrmse": MetricEntry(F.mcrmse, "regression", "mcrmse", direction="lower"),
+    "mse": MetricEntry(F.mse, "regression", "mse", direction="lower", bounds=(0.0, float("inf"))),
+    "rmse": MetricEntry(F.rmse, "regression", "rmse", direction="lower", bounds=(0.0, float("inf"))),
+    "mae": MetricEntry(F.mae, "regression", "mae", direction="lower", bounds=(0.0, float("inf"))),
+    "r2": MetricEntry(F.r2, "regression", "r2", bounds=(float("-inf"), 1.0)),
+    "pearson": MetricEntry(F.pearson, "regression", "pearson", bounds=(-1.0, 1.0)),
+    "spearman": MetricEntry(F.spearman, "regression", "spearman", bounds=(-1.0, 1.0)),
+    "mcrmse": MetricEntry(F.mcrmse, "regression", "mcrmse", direction="lower", bounds=(0.0, float("inf"))),
     "bp_f1": MetricEntry(structure_scores, "structure", "rna_structure", key="bp_f1"),
     "bp_f1_shift1": MetricEntry(structure_scores, "structure", "rna_structure", key="bp_f1_shift1"),
-    "bp_mcc": MetricEntry(structure_scores, "structure", "rna_structure", key="bp_mcc"),
+    "bp_mcc": MetricEntry(structure_scores, "structure", "rna_structure", key="bp_mcc", bounds=(-1.0, 1.0)),
 }
 
 

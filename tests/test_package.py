@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import REPO
 
 SUBPACKAGES = ["gfmbench", "gfmbench.suites", "gfmbench.loaders", "gfmbench.metrics", "gfmbench.harness",
-               "gfmbench.hub"]
+               "gfmbench.hub", "gfmbench.leaderboard"]
 
 
 def test_import_loads_no_heavy_library() -> None:
@@ -41,6 +41,8 @@ def test_wheel_contains_every_subpackage_and_data(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "gfmbench/suites/rgb.yaml" in names
     assert "gfmbench/loaders/upstream-checksums/rgb.json" in names
+    assert "gfmbench/metrics/mcc/mcc.py" in names and "gfmbench/metrics/mcc/README.md" in names
+    assert {"gfmbench/suites/gue.yaml", "gfmbench/suites/gb.yaml", "gfmbench/suites/pgb.yaml"} <= set(names)
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)

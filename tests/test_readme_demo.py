@@ -53,3 +53,13 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert hub.head("gfmbench/results") is not None
     assert sum(p.endswith("result.json") for p in hub.list_files("gfmbench/results")) == 2
     assert hub.read_file("gfmbench/tiny-random-bert-nt", ".eval_results/rgb.yaml", repo_type="model")
+    # the leaderboard, built from the results repo the demo pushed to (through the local hub server)
+    board = subprocess.run([sys.executable, "-m", "gfmbench", "hub", "exec", "--", sys.executable, "-m", "gfmbench",
+                            "leaderboard", "build", "--results-repo", "gfmbench/results"], cwd=REPO, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert board.returncode == 0, board.stderr[-3000:]
+    from gfmbench.leaderboard.table import leaderboard, read_units
+
+    columns, rows = leaderboard(read_units(tmp_path / "home" / "leaderboard" / "leaderboard.parquet"))
+    assert columns == ["rgb/SSP_Archive2"] and rows[0]["model"] == "gfmbench/tiny-random-bert-nt"
+    assert rows[0]["rgb/SSP_Archive2"][0] == pytest.approx(entries[0].value, abs=1e-6)

@@ -1,0 +1,141 @@
+"""The leaderboard app: a thin gradio layer over `gfmbench.leaderboard.table` (which computes everything)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from gfmbench.leaderboard.table import Filters, format_cell, leaderboard
+
+FIXED = ["rank", "model", "revision", "parameters", "avg rank", "mean score"]
+
+
+def _frame(units: list[dict[str, Any]], filters: Filters, sort_by: str = "rank", descending: bool = False) -> Any:
+    import pandas as pd
+
+    columns, rows = leaderboard(units, filters)
+    directions = {f"{u['suite']}/{u['task']}": u["direction"] for u in units}
+    if sort_by in columns:
+        rows.sort(key=lambda r: (r.get(sort_by, (math.nan,))[0] if sort_by in r else math.nan), reverse=descending)
+        rows.sort(key=lambda r: sort_by not in r)  # models without the task last
+    elif sort_by in FIXED:
+        rows.sort(key=lambda r: (r[sort_by] if not isinstance(r[sort_by], float) or not math.isnan(r[sort_by])
+                                 else math.inf), reverse=descending)
+    header = FIXED + [f"{c} {'↑' if directions[c] == 'higher' else '↓'}" for c in columns]
+    data = [[format_cell(r.get(k)) for k in FIXED] + [format_cell(r.get(c)) for c in columns] for r in rows]
+    return pd.DataFrame(data, columns=header), columns, rows
+
+
+def _bars(columns: list[str], rows: list[dict[str, Any]]) -> Any:
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    for row in rows:
+        present = [c for c in columns if c in row]
+        figure.add_bar(name=row["model"], x=present, y=[row[c][0] for c in present],
+                       error_y={"type": "data", "array": [0 if math.isnan(row[c][1]) else row[c][1] for c in present]})
+    figure.update_layout(barmode="group", title="Primary metric per task (mean ± std over seeds)", height=380)
+    return figure
+
+
+def _heatmap(columns: list[str], rows: list[dict[str, Any]]) -> Any:
+    import plotly.graph_objects as go
+
+    z = [[row["task ranks"].get(c) for c in columns] for row in rows]
+    figure = go.Figure(go.Heatmap(z=z, x=columns, y=[r["model"] for r in rows], colorscale="Viridis_r",
+                                  colorbar={"title": "rank"}, text=z, texttemplate="%{text}"))
+    figure.update_layout(title="Rank per task (1 = best; lower-is-better metrics ranked accordingly)", height=380)
+    return figure
+
+
+def _model_details(units: list[dict[str, Any]], key: str) -> str:
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    mine = [u for u in units if f"{u['model_id']}@{u['model_content'][:12]}" == key]
+    if not mine:
+        return "Pick a model."
+    first = mine[0]
+    lines = [f"### {first['model_id']}",
+             f"Model revision [`{first['model_sha'][:12]}`]({endpoint}/{first['model_id']}/tree/{first['model_sha']}),"
+             f" {first['n_parameters']:,} parameters.", "",
+             "| suite | task | seed | metrics (test) | wall time s | train samples/s | peak RSS MiB | dataset revision |",
+             "|---|---|---|---|---|---|---|---|"]
+    for u in sorted(mine, key=lambda u: (u["suite"], u["task"], u["seed"])):
+        metrics = ", ".join(f"{k} {v:.4f}" for k, v in json.loads(u["metrics"]).items())
+        link = f"[`{u['dataset_revision'][:12]}`]({endpoint}/datasets/{u['dataset_repo']}/tree/{u['dataset_revision']})"
+        lines.append(f"| {u['suite']} | {u['task']} | {u['seed']} | {metrics} | {u['wall_time_s']:.1f} | "
+                     f"{format_cell(u['train_samples_per_second'])} | {u['peak_rss_mb']:.0f} | {link} |")
+    return "\n".join(lines)
+
+
+def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]]) -> Any:
+    import gradio as gr
+    import pandas as pd
+
+    suites = sorted({u["suite"] for u in units})
+    downloads = Path(tempfile.mkdtemp(prefix="gfmbench-leaderboard-"))
+    full, _, _ = _frame(units, Filters())
+    full.to_csv(downloads / "leaderboard.csv", index=False)
+    pd.DataFrame(units).to_parquet(downloads / "leaderboard-units.parquet")
+
+    with gr.Blocks(title="gfmbench leaderboard") as demo:
+        gr.Markdown("# gfmbench leaderboard\nGenomic foundation models, fine-tuned and scored by the gfmbench harness."
+                    " Every number comes from a validated result card; see *Excluded results* for cards that were "
+                    "refused. ↑ higher is better, ↓ lower is better; ranks account for both.")
+        with gr.Tabs():
+            for tab in ["overview", *suites]:
+                suite = None if tab == "overview" else tab
+                mine = [u for u in units if suite is None or u["suite"] == suite]
+                frame, columns, rows = _frame(units, Filters(suite=suite))
+                with gr.Tab("Overview" if suite is None else suite.upper()):
+                    with gr.Row():
+                        search = gr.Textbox(label="Search models", elem_id=f"search-{tab}")
+                        types = gr.Dropdown(sorted({u["task_type"] for u in mine}), multiselect=True,
+                                            label="Task type", elem_id=f"types-{tab}")
+                        alphabets = gr.Dropdown(sorted({u["alphabet"] for u in mine}), multiselect=True,
+                                                label="Alphabet", elem_id=f"alphabet-{tab}")
+                        licenses = gr.Dropdown(sorted({u["license"] for u in mine}), multiselect=True,
+                                               label="License", elem_id=f"license-{tab}")
+                        sort_by = gr.Dropdown(FIXED + columns, value="rank", label="Sort by", elem_id=f"sort-{tab}")
+                        descending = gr.Checkbox(label="Descending", elem_id=f"desc-{tab}")
+                    table = gr.Dataframe(value=frame, interactive=False, elem_id=f"table-{tab}", wrap=True)
+                    with gr.Row():
+                        bars = gr.Plot(_bars(columns, rows))
+                        heat = gr.Plot(_heatmap(columns, rows))
+
+                    def update(text, task_types, alphabet, license_, sort, desc, suite=suite):  # noqa: ANN001
+                        filters = Filters(suite=suite, task_types=tuple(task_types or ()),
+                                          alphabets=tuple(alphabet or ()), licenses=tuple(license_ or ()),
+                                          search=text or "")
+                        new_frame, cols, new_rows = _frame(units, filters, sort or "rank", bool(desc))
+                        return new_frame, _bars(cols, new_rows), _heatmap(cols, new_rows)
+
+                    controls = [search, types, alphabets, licenses, sort_by, descending]
+                    for control in controls:
+                        control.change(update, controls, [table, bars, heat])
+            with gr.Tab("Model details"):
+                keys = sorted({f"{u['model_id']}@{u['model_content'][:12]}" for u in units})
+                picker = gr.Dropdown(keys, label="Model", elem_id="model-picker")
+                details = gr.Markdown(elem_id="model-details")
+                picker.change(lambda key: _model_details(units, key), picker, details)
+            with gr.Tab("Excluded results"):
+                gr.Markdown(f"{len(excluded)} result card(s) refused; they are not in any ranking.")
+                gr.Dataframe(value=pd.DataFrame(excluded or [], columns=["reason", "model", "task", "source"]),
+                             interactive=False, elem_id="excluded", wrap=True)
+        gr.File(value=[str(downloads / "leaderboard.csv"), str(downloads / "leaderboard-units.parquet")],
+                label="Download the aggregated tables")
+    return demo
+
+
+def serve(table_dir: Path, host: str = "127.0.0.1", port: int | None = None, block: bool = True) -> Any:
+    """Launch the app on the built tables of `table_dir` (`leaderboard.parquet`, `excluded.json`)."""
+    from gfmbench.leaderboard.table import read_units
+
+    units = read_units(table_dir / "leaderboard.parquet")
+    excluded = json.loads((table_dir / "excluded.json").read_text())
+    demo = build_app(units, excluded)
+    demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=True, quiet=True)
+    return demo

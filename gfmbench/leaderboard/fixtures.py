@@ -1,0 +1,55 @@
+"""Fixture result cards in the real schema (like MTEB's fake results tree): several models, tasks and seeds with
+plausible scores, for the leaderboard's tests and demos without training anything."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from gfmbench.harness.results import Cost, UnitKey, UnitResult
+
+
+def make_card(model: str, suite: str, task: str, seed: int, value: float, content: str = "",
+              extra: dict[str, float] | None = None) -> UnitResult:
+    from gfmbench.suites.registry import get_task
+
+    import hashlib
+
+    s, t = get_task(task, suite)
+    digest = content or hashlib.sha256(model.encode()).hexdigest()
+    key = UnitKey(model_id=model, model_sha=digest[:40], model_content=digest, dataset_repo=s.dataset_repo,
+                  dataset_revision="f" * 40, suite=s.name, task=t.config, seed=seed)
+    metrics = {t.primary_metric: value, **(extra or {})}
+    return UnitResult(key=key, suite_version=s.version, task_type=t.type, primary_metric=t.primary_metric,
+                      direction=t.direction, metrics={"validation": metrics, "test": metrics},
+                      hyperparameters={"epochs": 1}, validation_source="upstream validation split", head="fixture",
+                      input_format="raw sequence", truncation="none", environment={"gfmbench": "fixture"},
+                      cost=Cost(wall_time_s=10.0 + seed, train_samples_per_second=100.0, peak_rss_mb=500.0,
+                                n_parameters=1000 * (1 + len(model))),
+                      command="fixture", timestamp="2026-11-25T00:00:00+00:00")
+
+
+def write_fixture_tree(folder: Path, seed: int = 0) -> list[Path]:
+    """Three models x (two RGB tasks, one GUE task) x two seeds, plus two forged cards (an impossible value and a
+    broken schema) that the leaderboard must exclude."""
+    rng = random.Random(seed)
+    paths = []
+    skill = {"gfmbench/model-a": 0.8, "gfmbench/model-b": 0.6, "gfmbench/model-c": 0.4}
+    tasks = [("rgb", "SSP_Archive2", 0.0), ("rgb", "mRNA_degrade", 0.0), ("gue", "EMP_H3", 0.0)]
+    for model, level in skill.items():
+        for suite, task, _ in tasks:
+            for s in (0, 1):
+                value = (0.2 + 0.5 * level if task != "mRNA_degrade" else 0.6 - 0.3 * level) + rng.uniform(-0.02, 0.02)
+                card = make_card(model, suite, task, s, round(value, 4))
+                path = card.key.folder(folder) / "result.json"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(card.model_dump_json(indent=2))
+                paths.append(path)
+    forged = make_card("gfmbench/forged-model", "rgb", "SSP_Archive2", 0, 1.7)  # F1 cannot exceed 1
+    path = forged.key.folder(folder) / "result.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(forged.model_dump_json(indent=2))
+    broken = folder / "broken" / "result.json"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text('{"schema_version": 1, "key": {"model_id": "x"}}')
+    return [*paths, path, broken]

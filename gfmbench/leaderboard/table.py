@@ -1,0 +1,255 @@
+"""Result cards -> leaderboard tables. Pure functions, no UI: everything the app shows is computed (and tested)
+here.
+
+Input is the harness's unit results (`gfmbench.harness.results.UnitResult` JSON), from a local folder or a results
+repo on a hub. Every card is validated before it can count: schema errors, unknown suites or tasks, metric values
+outside what the metric can take, and two cards claiming the same unit with different values are excluded with a
+reason, never shown in the ranking and never silently merged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from gfmbench.atomic import atomic_write
+from gfmbench.errors import UnknownNameError
+
+
+@dataclass
+class Card:
+    source: str  # where the card came from (file path or repo path)
+    result: Any  # UnitResult
+
+
+@dataclass
+class LoadedCards:
+    cards: list[Card] = field(default_factory=list)
+    excluded: list[dict[str, str]] = field(default_factory=list)  # source, model, task, reason
+
+
+def validate_card(source: str, raw: bytes | str) -> tuple[Any | None, str | None, Any | None]:
+    """(UnitResult, None, result) for a valid card; (None, reason, parsed result or None) otherwise."""
+    from gfmbench.harness.results import UnitResult
+    from gfmbench.metrics.catalog import CATALOG
+    from gfmbench.suites.registry import get_task
+
+    try:
+        result = UnitResult.model_validate_json(raw)
+    except (ValidationError, ValueError) as exc:
+        first = str(exc).splitlines()
+        return None, f"invalid result card: {first[1] if len(first) > 1 else first[0]}", None
+    try:
+        suite, task = get_task(result.key.task, result.key.suite)
+    except UnknownNameError as exc:
+        return None, f"unknown task: {exc}", result
+    if result.primary_metric != task.primary_metric or result.direction != task.direction:
+        return None, (f"primary metric {result.primary_metric} ({result.direction}) does not match the registry's "
+                      f"{task.primary_metric} ({task.direction})"), result
+    test = result.metrics.get("test", {})
+    if task.primary_metric not in test:
+        return None, f"no test value for the primary metric {task.primary_metric}", result
+    for name, value in test.items():
+        entry = CATALOG.get(name)
+        if entry is None:
+            continue
+        low, high = entry.bounds
+        if not (isinstance(value, float) and (math.isnan(value) or low <= value <= high)):
+            return None, f"impossible value {name} = {value} (must lie in [{low}, {high}])", result
+    if math.isnan(test[task.primary_metric]):
+        return None, f"the primary metric {task.primary_metric} is undefined (NaN)", result
+    return result, None, result
+
+
+def _identity(result: Any) -> tuple:
+    k = result.key
+    return (k.model_id, k.model_content, k.dataset_repo, k.dataset_revision, k.suite, k.task, k.seed, k.regime)
+
+
+def load_cards(items: Iterable[tuple[str, bytes | str]]) -> LoadedCards:
+    """Validate (source, content) pairs; drop exact duplicates; exclude every card of a conflicting unit."""
+    loaded = LoadedCards()
+    by_unit: dict[tuple, list[Card]] = defaultdict(list)
+    for source, raw in items:
+        result, reason, parsed = validate_card(source, raw)
+        if result is None:
+            loaded.excluded.append({"source": source, "model": parsed.key.model_id if parsed else "",
+                                    "task": parsed.key.task if parsed else "", "reason": reason or ""})
+            continue
+        by_unit[_identity(result)].append(Card(source, result))
+    for unit, cards in sorted(by_unit.items(), key=lambda kv: kv[0]):
+        values = {json.dumps(c.result.metrics, sort_keys=True) for c in cards}
+        if len(values) > 1:
+            for c in cards:
+                loaded.excluded.append({"source": c.source, "model": c.result.key.model_id, "task": c.result.key.task,
+                                        "reason": f"conflicting cards for the same unit (seed {c.result.key.seed}): "
+                                                  f"{len(cards)} cards with different values"})
+            continue
+        loaded.cards.append(cards[0])
+    return loaded
+
+
+def cards_from_folder(folder: Path) -> list[tuple[str, bytes]]:
+    return [(str(p.relative_to(folder)), p.read_bytes()) for p in sorted(folder.rglob("result.json"))]
+
+
+def cards_from_repo(repo_id: str, revision: str | None = None) -> list[tuple[str, bytes]]:
+    """Every `result.json` of a results dataset repo (Hub or local hub at HF_ENDPOINT), at a pinned revision."""
+    from huggingface_hub import snapshot_download
+
+    folder = Path(snapshot_download(repo_id, repo_type="dataset", revision=revision or "main",
+                                    allow_patterns=["**/result.json"]))
+    return cards_from_folder(folder)
+
+
+def unit_rows(cards: list[Card]) -> list[dict[str, Any]]:
+    """One row per valid unit with everything the app shows (the aggregated Parquet table)."""
+    from gfmbench.suites.registry import get_task
+
+    rows = []
+    for card in cards:
+        r = card.result
+        suite, task = get_task(r.key.task, r.key.suite)
+        rows.append({
+            "model_id": r.key.model_id, "model_sha": r.key.model_sha, "model_content": r.key.model_content,
+            "suite": r.key.suite, "task": r.key.task, "seed": r.key.seed, "regime": r.key.regime,
+            "dataset_repo": r.key.dataset_repo, "dataset_revision": r.key.dataset_revision,
+            "task_type": task.type, "alphabet": task.alphabet, "license": task.license or suite.license,
+            "primary_metric": r.primary_metric, "direction": r.direction,
+            "value": float(r.metrics["test"][r.primary_metric]),
+            "metrics": json.dumps(r.metrics["test"], sort_keys=True),
+            "n_parameters": r.cost.n_parameters, "wall_time_s": r.cost.wall_time_s,
+            "train_samples_per_second": r.cost.train_samples_per_second, "peak_rss_mb": r.cost.peak_rss_mb,
+            "timestamp": r.timestamp, "source": card.source,
+        })
+    return rows
+
+
+def build_leaderboard(items: Iterable[tuple[str, bytes | str]], out_dir: Path) -> tuple[Path, Path]:
+    """Validate the cards and write `leaderboard.parquet` (one row per unit) and `excluded.json`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from gfmbench.atomic import atomic_path
+
+    loaded = load_cards(items)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table_path, excluded_path = out_dir / "leaderboard.parquet", out_dir / "excluded.json"
+    rows = unit_rows(loaded.cards)
+    with atomic_path(table_path) as tmp:
+        pq.write_table(pa.Table.from_pylist(rows, schema=_schema()), tmp)
+    atomic_write(excluded_path, json.dumps(loaded.excluded, indent=2) + "\n")
+    return table_path, excluded_path
+
+
+def _schema() -> Any:
+    import pyarrow as pa
+
+    s, i, f = pa.string(), pa.int64(), pa.float64()
+    return pa.schema([("model_id", s), ("model_sha", s), ("model_content", s), ("suite", s), ("task", s), ("seed", i),
+                      ("regime", s), ("dataset_repo", s), ("dataset_revision", s), ("task_type", s), ("alphabet", s),
+                      ("license", s), ("primary_metric", s), ("direction", s), ("value", f), ("metrics", s),
+                      ("n_parameters", i), ("wall_time_s", f), ("train_samples_per_second", f), ("peak_rss_mb", f),
+                      ("timestamp", s), ("source", s)])
+
+
+def read_units(path: Path) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path).to_pylist()
+
+
+# ----------------------------------------------------------------------------------------------- aggregation
+@dataclass(frozen=True)
+class Filters:
+    suite: str | None = None
+    task_types: tuple[str, ...] = ()
+    alphabets: tuple[str, ...] = ()
+    licenses: tuple[str, ...] = ()
+    search: str = ""
+
+    def keep(self, row: dict[str, Any]) -> bool:
+        return ((self.suite is None or row["suite"] == self.suite)
+                and (not self.task_types or row["task_type"] in self.task_types)
+                and (not self.alphabets or row["alphabet"] in self.alphabets)
+                and (not self.licenses or row["license"] in self.licenses)
+                and (not self.search or self.search.lower() in row["model_id"].lower()))
+
+
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    from gfmbench.metrics.aggregate import mean_std
+
+    return mean_std(values)
+
+
+def rank_with_ties(scores: dict[str, float], higher_is_better: bool) -> dict[str, float]:
+    """Competition ranking ("1224"): equal scores share the best rank.
+
+    >>> rank_with_ties({"a": 0.9, "b": 0.8, "c": 0.9}, True)
+    {'a': 1.0, 'b': 3.0, 'c': 1.0}
+    """
+    ordered = sorted(scores.values(), reverse=higher_is_better)
+    return {k: float(ordered.index(v) + 1) for k, v in scores.items()}
+
+
+def leaderboard(units: list[dict[str, Any]], filters: Filters = Filters()) -> tuple[list[str], list[dict[str, Any]]]:
+    """Rows = models, columns = tasks (primary metric, mean ± std over seeds), the mean score over the
+    higher-is-better tasks, the average rank over all tasks (direction-aware) and the overall rank.
+
+    Returns (task columns, rows sorted by average rank); `directions[column]` is in each row's "task ranks" order.
+    """
+    kept = [u for u in units if filters.keep(u)]
+    cells: dict[tuple[str, str], list[float]] = defaultdict(list)
+    meta: dict[str, dict[str, Any]] = {}
+    tasks: dict[str, str] = {}
+    for u in kept:
+        model = f"{u['model_id']}@{u['model_content'][:12]}"
+        column = f"{u['suite']}/{u['task']}"
+        cells[(model, column)].append(u["value"])
+        tasks[column] = u["direction"]
+        meta.setdefault(model, {"model": u["model_id"], "revision": u["model_sha"][:12],
+                                "parameters": u["n_parameters"]})
+    columns = sorted(tasks)
+    ranks: dict[str, list[float]] = defaultdict(list)
+    means: dict[tuple[str, str], tuple[float, float]] = {k: _mean_std(v) for k, v in cells.items()}
+    task_ranks: dict[str, dict[str, float]] = defaultdict(dict)
+    for column in columns:
+        scores = {m: means[(m, column)][0] for m in meta if (m, column) in means}
+        for m, r in rank_with_ties(scores, tasks[column] == "higher").items():
+            ranks[m].append(r)
+            task_ranks[m][column] = r
+    rows = []
+    for model, info in meta.items():
+        row: dict[str, Any] = {"key": model, **info}
+        higher = []
+        for column in columns:
+            if (model, column) in means:
+                row[column] = means[(model, column)]
+                if tasks[column] == "higher":
+                    higher.append(means[(model, column)][0])
+        row["mean score"] = sum(higher) / len(higher) if higher else float("nan")
+        row["avg rank"] = sum(ranks[model]) / len(ranks[model])
+        row["task ranks"] = task_ranks[model]
+        row["tasks"] = len(ranks[model])
+        rows.append(row)
+    overall = rank_with_ties({r["key"]: r["avg rank"] for r in rows}, higher_is_better=False)
+    for row in rows:
+        row["rank"] = int(overall[row["key"]])
+    rows.sort(key=lambda r: (r["rank"], r["key"]))
+    return columns, rows
+
+
+def format_cell(value: Any) -> str:
+    if isinstance(value, tuple):
+        mean, std = value
+        return f"{mean:.4f}" if math.isnan(std) else f"{mean:.4f} ± {std:.4f}"
+    if isinstance(value, float):
+        return "—" if math.isnan(value) else f"{value:.4f}" if abs(value) < 1000 else f"{value:.0f}"
+    return "—" if value is None else str(value)

@@ -1,0 +1,89 @@
+"""The leaderboard in a real browser: `gfmbench leaderboard serve` on localhost with fixture cards in the real
+schema, driven by Debian's headless Chromium through Playwright: table contents, a sort, a filter, the excluded
+panel, and a screenshot kept as a test artifact."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gfmbench.hub.server import free_port
+from gfmbench.leaderboard.fixtures import write_fixture_tree
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@pytest.fixture
+def app_url(tmp_path: Path):
+    write_fixture_tree(tmp_path / "cards")
+    port = free_port()
+    env = {**os.environ, "GFMBENCH_HOME": str(tmp_path / "home"), "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, "-m", "gfmbench", "leaderboard", "serve", "--results-dir",
+                             str(tmp_path / "cards"), "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.3)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
+
+
+def model_cells(page, table: str):
+    """The body cells of the model column (gradio 6 renders the body as a grid of role=gridcell)."""
+    return page.locator(f"#{table} [role=gridcell][data-col='1']")
+
+
+def first_column(page, table: str) -> list[str]:
+    return [text.strip() for text in model_cells(page, table).all_inner_texts()]
+
+
+def test_leaderboard_in_chromium(app_url: str) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed (.ci/run installs it with apt-get)")
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        page.goto(app_url)
+        table = page.locator("#table-overview")
+        expect(table).to_contain_text("gfmbench/model-a", timeout=60_000)
+        assert first_column(page, "table-overview") == ["gfmbench/model-a", "gfmbench/model-b", "gfmbench/model-c"]
+        expect(table).to_contain_text("rgb/mRNA_degrade ↓")
+        assert "gfmbench/forged-model" not in table.inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "leaderboard.png"), full_page=True)
+
+        page.locator("#desc-overview input[type=checkbox]").check()  # sort: worst rank first
+        expect(model_cells(page, "table-overview").first).to_have_text("gfmbench/model-c", timeout=20_000)
+        assert first_column(page, "table-overview") == ["gfmbench/model-c", "gfmbench/model-b", "gfmbench/model-a"]
+
+        page.locator("#search-overview textarea, #search-overview input").first.fill("model-b")  # filter
+        expect(model_cells(page, "table-overview")).to_have_count(1, timeout=20_000)
+        assert first_column(page, "table-overview") == ["gfmbench/model-b"]
+
+        page.get_by_role("tab", name="Excluded results").click()
+        excluded = page.locator("#excluded")
+        expect(excluded).to_contain_text("gfmbench/forged-model", timeout=20_000)
+        expect(excluded).to_contain_text("impossible value f1_macro = 1.7")
+        page.screenshot(path=str(ARTIFACTS / "leaderboard-excluded.png"), full_page=True)
+        browser.close()

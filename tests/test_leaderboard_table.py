@@ -86,3 +86,20 @@ def test_filters_and_the_built_table(tmp_path: Path) -> None:
     assert [r["model"] for r in rows] == ["gfmbench/model-b"]
     columns, _ = leaderboard(units, Filters(alphabets=("DNA",)))
     assert columns == ["gue/EMP_H3"]
+
+
+def test_app_frames_sorting_and_model_panel(tmp_path: Path) -> None:
+    from gfmbench.leaderboard.app import _frame, _model_details
+
+    write_fixture_tree(tmp_path / "cards")
+    table, _ = build_leaderboard(cards_from_folder(tmp_path / "cards"), tmp_path / "out")
+    units = read_units(table)
+    frame, columns, _ = _frame(units, Filters(suite="rgb"), sort_by="rgb/mRNA_degrade")
+    assert list(frame.columns)[-1] == "rgb/mRNA_degrade ↓"
+    assert list(frame["model"]) == ["gfmbench/model-a", "gfmbench/model-b", "gfmbench/model-c"]  # lowest mcrmse first
+    frame, _, _ = _frame(units, Filters(suite="rgb"), sort_by="model", descending=True)
+    assert list(frame["model"]) == ["gfmbench/model-c", "gfmbench/model-b", "gfmbench/model-a"]
+    key = next(f"{u['model_id']}@{u['model_content'][:12]}" for u in units if u["model_id"] == "gfmbench/model-b")
+    panel = _model_details(units, key)
+    assert panel.startswith("### gfmbench/model-b") and panel.count("| rgb | SSP_Archive2 |") == 2
+    assert "/datasets/gfmbench/rgb/tree/" in panel and "mcrmse" in panel

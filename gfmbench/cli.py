@@ -132,6 +132,27 @@ def _cmd_leaderboard_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_structure(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gfmbench.harness.results import read_predictions, read_unit
+    from gfmbench.harness.structure import compare_structures
+    from gfmbench.table import format_table
+
+    folder = Path(args.unit)
+    result = read_unit(folder)
+    if result is None:
+        raise GfmbenchError(f"{folder}: no complete result unit (result.json + predictions.parquet) here")
+    rows = read_predictions(folder, result)
+    if not rows or "structure" not in rows[0] or "scores" not in rows[0]:
+        raise GfmbenchError(f"{folder}: not a secondary-structure unit (task {result.key.task})")
+    table = compare_structures(rows, args.min_loop)
+    print(f"{result.key.task} test split, {len(rows)} sequences, model {result.key.model_id}@{result.key.model_sha[:12]}")
+    print(format_table(list(table[0]), [[f"{v:.4f}" if isinstance(v, float) else v for v in r.values()]
+                                        for r in table]))
+    return 0
+
+
 def _cmd_hub_tiny(args: argparse.Namespace) -> int:
     from gfmbench.harness.tiny import publish_tiny_models
     from gfmbench.hub.publish import select_backend
@@ -211,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--overwrite", action="store_true", help="recompute units that are already done")
     run_.add_argument("--no-progress", action="store_true", help="no progress bars")
     run_.set_defaults(func=_cmd_run)
+
+    structure = sub.add_parser("structure", help="RNA secondary structure: decode a fine-tuned model's predictions "
+                                                   "into valid dot-brackets and compare with ViennaRNA")
+    structure.add_argument("unit", help="a result unit folder of an SSP task (holds result.json, predictions.parquet)")
+    structure.add_argument("--min-loop", type=int, default=3, help="minimum hairpin loop length (default 3)")
+    structure.set_defaults(func=_cmd_structure)
 
     board = sub.add_parser("leaderboard", help="build and serve the leaderboard from result cards")
     board_sub = board.add_subparsers(dest="board_command", required=True, metavar="ACTION")

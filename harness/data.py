@@ -86,7 +86,7 @@ class Example:
     encoded: EncodedSequence
     labels: Any  # token-level list, sequence-level int / float list
     reference: Any  # nucleotide-level reference as stored in the dataset (for scoring)
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # upstream extras kept in predictions (sequence, structure)
     window: tuple[int, int] | None = None  # (nucleotide offset, full length) when this is a window of a sequence
 
 
@@ -115,7 +115,7 @@ def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat,
     encoded = encode(tokenizer, fmt, sequences, max_length)
     examples = []
     for i, enc in enumerate(encoded):
-        extra = {"structure": rows["structure"][i]} if "structure" in rows else {}
+        extra = {"sequence": sequences[i], **({"structure": rows["structure"][i]} if "structure" in rows else {})}
         if task.type == "token_classification":
             reference = rows["label"][i]
             if long_sequences == "window" and enc.truncated_positions:

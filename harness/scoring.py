@@ -65,8 +65,7 @@ def example_outputs(task: TaskSpec, examples: list[Example], logits: np.ndarray)
                        reference=list(ex.reference))
         else:
             row.update(prediction=out.tolist(), reference=list(ex.reference))
-        if "structure" in ex.extra:
-            row["structure"] = ex.extra["structure"]
+        row.update(ex.extra)  # the sequence, and the reference dot-bracket for structure tasks
         rows.append(row)
     return rows
 

@@ -120,6 +120,20 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_leaderboard_show(args: argparse.Namespace) -> int:
+    from gfmbench.leaderboard.table import Filters, format_cell, leaderboard, read_units
+    from gfmbench.table import format_table
+
+    folder = _leaderboard_tables(args)
+    path = folder / "leaderboard.parquet"
+    if not path.is_file():
+        raise GfmbenchError(f"no leaderboard tables in {folder}: run `gfmbench leaderboard build` first")
+    columns, rows = leaderboard(read_units(path), Filters(suite=args.suite))
+    fixed = ["rank", "model", "avg rank", "mean score"]
+    print(format_table(fixed + columns, [[format_cell(r.get(k)) for k in fixed + columns] for r in rows]))
+    return 0
+
+
 def _cmd_leaderboard_serve(args: argparse.Namespace) -> int:
     from gfmbench.leaderboard.app import serve
 
@@ -244,7 +258,10 @@ def build_parser() -> argparse.ArgumentParser:
     board_build = board_sub.add_parser("build", help="validate result cards and write the aggregated tables")
     board_serve = board_sub.add_parser("serve", help="serve the leaderboard app locally (rebuilds first when a "
                                                      "results source is given)")
-    for p in (board_build, board_serve):
+    board_show = board_sub.add_parser("show", help="print the leaderboard table in the terminal")
+    board_show.add_argument("--suite", help="only this suite's tasks")
+    board_show.set_defaults(func=_cmd_leaderboard_show)
+    for p in (board_build, board_serve, board_show):
         p.add_argument("--results-repo", help="a results dataset repo on the hub at HF_ENDPOINT (e.g. gfmbench/results)")
         p.add_argument("--revision", help="pin the results repo revision (default: latest)")
         p.add_argument("--results-dir", help="a local folder of result units instead")

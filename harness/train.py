@@ -65,6 +65,13 @@ def _trainer_class() -> type:
 
         loss_fn: Any = None
 
+        def _get_eval_sampler(self, eval_dataset):  # noqa: ANN001, ANN202
+            # transformers 5 applies length grouping to evaluation too, which reorders predictions; scoring maps
+            # predictions to examples by position, so evaluation must keep the dataset order.
+            from torch.utils.data import SequentialSampler
+
+            return SequentialSampler(eval_dataset) if eval_dataset is not None else None
+
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # noqa: ANN001
             labels = inputs.pop("labels")
             outputs = model(**inputs)
@@ -72,6 +79,23 @@ def _trainer_class() -> type:
             return (loss, outputs) if return_outputs else loss
 
     return GfmTrainer
+
+
+def check_order(label_ids: Any, examples: list[Any]) -> None:
+    """The labels the Trainer returns with its predictions must be the examples' own labels, in order: otherwise
+    predictions would be scored against the wrong references. Raises instead of scoring garbage."""
+    import numpy as np
+
+    if label_ids is None or len(label_ids) != len(examples):
+        raise RuntimeError(f"the Trainer returned {None if label_ids is None else len(label_ids)} predictions for "
+                           f"{len(examples)} examples")
+    for i, example in enumerate(examples):
+        expected = np.asarray(example.labels, dtype=np.float64)
+        got = np.asarray(label_ids[i], dtype=np.float64)[: len(expected)] if expected.ndim else \
+            np.asarray(label_ids[i], dtype=np.float64)
+        if got.shape != expected.shape or not np.array_equal(got, expected, equal_nan=True):
+            raise RuntimeError(f"prediction {i} does not belong to example {example.id}: the evaluation order was "
+                               "changed (a length-grouped or shuffled evaluation sampler?)")
 
 
 def _peak_rss_mb() -> float:
@@ -102,6 +126,7 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
 
     def compute_metrics(prediction: Any) -> dict[str, float]:
         logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
+        check_order(prediction.label_ids, validation)
         return score_predictions(task, example_outputs(task, validation, logits))
 
     greater = task.direction == "higher"
@@ -144,8 +169,10 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
     metrics: dict[str, dict[str, float]] = {}
     rows_by_split = {}
     eval_speed = None
+    trainer.compute_metrics = None  # it scores the validation examples; predictions are scored below, per split
     for name in ("validation", "test"):
         prediction = trainer.predict(TorchExamples(task, examples[name]))
+        check_order(prediction.label_ids, examples[name])
         logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
         rows = example_outputs(task, examples[name], logits)
         metrics[name] = score_predictions(task, rows)

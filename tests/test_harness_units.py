@@ -161,3 +161,23 @@ def test_multilabel_and_sequence_regression_loss_and_scoring() -> None:
     assert scores["r2"] == pytest.approx(np.mean(F.r2(values, preds.numpy().astype(np.float64).tolist(),
                                                       n_targets=2)))
     assert scores["mse"] == pytest.approx(np.mean(F.mse(values, preds.numpy().tolist(), n_targets=2)), rel=1e-6)
+
+
+def test_evaluation_keeps_the_example_order() -> None:
+    """transformers 5 groups evaluation batches by length when training does; the harness must not, since
+    predictions are matched to examples by position (a reordering silently scores against the wrong references)."""
+    from torch.utils.data import SequentialSampler
+
+    from gfmbench.harness.train import _trainer_class, check_order
+
+    sampler = _trainer_class()._get_eval_sampler(object.__new__(_trainer_class()), [1, 2, 3])
+    assert isinstance(sampler, SequentialSampler)
+
+    class Ex:
+        def __init__(self, id_: str, labels: list[int]) -> None:
+            self.id, self.labels = id_, labels
+
+    examples = [Ex("a", [-100, 1, 2, -100]), Ex("b", [-100, 0, -100])]
+    check_order([[-100, 1, 2, -100], [-100, 0, -100, -100]], examples)  # padded to the batch: fine
+    with pytest.raises(RuntimeError, match="prediction 0 does not belong to example a"):
+        check_order([[-100, 0, -100, -100], [-100, 1, 2, -100]], examples)

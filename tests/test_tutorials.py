@@ -42,3 +42,11 @@ def test_rna_secondary_structure_tutorial(tmp_path: Path) -> None:
         float(table["ViennaRNA RNA.fold (zero-shot)"][3])
     assert decoded_valid == 1.0 and vienna_valid == 1.0
     assert 0.2 < vienna_f1 < 1.0  # ViennaRNA on ArchiveII: well above chance, below perfect
+
+
+def test_autobench_tutorial(tmp_path: Path) -> None:
+    out = run_tutorial(REPO / "docs" / "tutorials" / "autobench.md", tmp_path)
+    assert out.count("4 unit(s) run, 0 reused") == 2  # 2 tasks x 2 seeds, for each of the two models
+    board = out[out.rindex("rank  model"):]
+    assert "gfmbench/tiny-random-bert-nt" in board and "gfmbench/tiny-random-bert-kmer3" in board
+    assert "rgb/SSP_Archive2" in board and "rgb/SSP_RNAStralign" in board

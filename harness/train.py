@@ -83,7 +83,8 @@ def _trainer_class() -> type:
 
 def check_order(label_ids: Any, examples: list[Any]) -> None:
     """The labels the Trainer returns with its predictions must be the examples' own labels, in order: otherwise
-    predictions would be scored against the wrong references. Raises instead of scoring garbage."""
+    predictions would be scored against the wrong references. Raises instead of scoring garbage. (Regression labels
+    come back as float32, hence the tolerance.)"""
     import numpy as np
 
     if label_ids is None or len(label_ids) != len(examples):
@@ -93,7 +94,7 @@ def check_order(label_ids: Any, examples: list[Any]) -> None:
         expected = np.asarray(example.labels, dtype=np.float64)
         got = np.asarray(label_ids[i], dtype=np.float64)[: len(expected)] if expected.ndim else \
             np.asarray(label_ids[i], dtype=np.float64)
-        if got.shape != expected.shape or not np.array_equal(got, expected, equal_nan=True):
+        if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-5, atol=1e-6, equal_nan=True):
             raise RuntimeError(f"prediction {i} does not belong to example {example.id}: the evaluation order was "
                                "changed (a length-grouped or shuffled evaluation sampler?)")
 

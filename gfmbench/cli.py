@@ -167,6 +167,26 @@ def _cmd_structure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_design(args: argparse.Namespace) -> int:
+    from gfmbench.harness.design import MaskedLMProposer, design, random_proposer
+    from gfmbench.table import format_table
+
+    proposer = random_proposer
+    if args.model:
+        from gfmbench.harness.models import check_remote_code, resolve_model
+
+        model = resolve_model(args.model)
+        check_remote_code(model, trust_remote_code=False)
+        proposer = MaskedLMProposer(model.path)
+    result = design(args.structure, proposer=proposer, population=args.population, generations=args.generations,
+                    seed=args.seed, time_budget=args.time_budget)
+    print(format_table(["target", "design", "solved (ViennaRNA)", "distance", "folds", "seconds"],
+                       [[result.target, result.sequence, result.solved, result.distance, result.folds,
+                         f"{result.seconds:.2f}"]]))
+    print("best distance per generation: " + " ".join(str(d) for d in result.history))
+    return 0 if result.solved else 1
+
+
 def _cmd_hub_tiny(args: argparse.Namespace) -> int:
     from gfmbench.harness.tiny import publish_tiny_models
     from gfmbench.hub.publish import select_backend
@@ -252,6 +272,17 @@ def build_parser() -> argparse.ArgumentParser:
     structure.add_argument("unit", help="a result unit folder of an SSP task (holds result.json, predictions.parquet)")
     structure.add_argument("--min-loop", type=int, default=3, help="minimum hairpin loop length (default 3)")
     structure.set_defaults(func=_cmd_structure)
+
+    design = sub.add_parser("design", help="RNA design: a sequence whose ViennaRNA MFE structure is the target "
+                                           "(genetic algorithm; masked-LM guided with --model)")
+    design.add_argument("--structure", required=True, help="target dot-bracket, e.g. '((((....))))'")
+    design.add_argument("--model", help="a masked genomic LM (ORG/NAME[@REV] or folder) proposing mutations; "
+                                        "default: uniform random mutations")
+    design.add_argument("--population", type=int, default=20)
+    design.add_argument("--generations", type=int, default=100)
+    design.add_argument("--time-budget", type=float, help="seconds")
+    design.add_argument("--seed", type=int, default=0)
+    design.set_defaults(func=_cmd_design)
 
     board = sub.add_parser("leaderboard", help="build and serve the leaderboard from result cards")
     board_sub = board.add_subparsers(dest="board_command", required=True, metavar="ACTION")

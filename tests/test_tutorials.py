@@ -50,3 +50,15 @@ def test_autobench_tutorial(tmp_path: Path) -> None:
     board = out[out.rindex("rank  model"):]
     assert "gfmbench/tiny-random-bert-nt" in board and "gfmbench/tiny-random-bert-kmer3" in board
     assert "rgb/SSP_Archive2" in board and "rgb/SSP_RNAStralign" in board
+
+
+def test_rna_design_tutorial(tmp_path: Path) -> None:
+    out = run_tutorial(REPO / "docs" / "tutorials" / "rna_design.md", tmp_path)
+    import RNA
+
+    designs = [line.split() for line in out.splitlines() if line.startswith(("(((((......)))))", "((((((....))))))"))]
+    assert len(designs) == 2 and all(row[2] == "True" for row in designs)
+    for target, sequence, *_ in designs:
+        assert RNA.fold(sequence)[0] == target  # checked again, independently of the command
+    assert "random GA" in out and "RNA.inverse_fold" in out and "MLM-guided GA" in out
+    assert "/4" in out  # solved counts over the four benchmark puzzles

@@ -156,7 +156,7 @@ class DesignResult:
     sequence: str
     solved: bool  # RNA.fold(sequence) == target, checked again at the end
     distance: int
-    folds: int
+    folds: int  # GA: distinct sequences folded; inverse_fold: restarts of RNA.inverse_fold
     seconds: float
     history: list[int]  # best distance after each generation
 

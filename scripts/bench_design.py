@@ -46,6 +46,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
                          "solved": r.solved, "distance": r.distance, "folds": r.folds, "seconds": r.seconds,
                          "design": r.sequence})
     print(f"Eterna100 V2, {len(puzzles)} puzzle(s), {args.budget:.0f} s per puzzle and method, ViennaRNA-checked")
+    print("folds: distinct sequences folded by the GA; for RNA.inverse_fold, its restarts")
     print(f"{'method':<20} {'solved':>8} {'mean s':>8} {'mean folds':>11}")
     for name in methods:
         mine = [r for r in rows if r["method"] == name]

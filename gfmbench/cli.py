@@ -184,6 +184,10 @@ def _cmd_design(args: argparse.Namespace) -> int:
                        [[result.target, result.sequence, result.solved, result.distance, result.folds,
                          f"{result.seconds:.2f}"]]))
     print("best distance per generation: " + " ".join(str(d) for d in result.history))
+    if args.plot:
+        from gfmbench.harness.design import fitness_plot
+
+        print(f"fitness plot: {fitness_plot(result, args.plot)}")
     return 0 if result.solved else 1
 
 
@@ -282,6 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
     design.add_argument("--generations", type=int, default=100)
     design.add_argument("--time-budget", type=float, help="seconds")
     design.add_argument("--seed", type=int, default=0)
+    design.add_argument("--plot", metavar="FILE.html", help="write the fitness curve (best distance per generation)")
     design.set_defaults(func=_cmd_design)
 
     board = sub.add_parser("leaderboard", help="build and serve the leaderboard from result cards")

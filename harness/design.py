@@ -228,3 +228,15 @@ def inverse_fold(target: str, seed: int = 0, time_budget: float = 20.0) -> Desig
             break
     return DesignResult(target=target, sequence=best, solved=RNA.fold(best)[0] == target, distance=best_distance,
                         folds=tries, seconds=time.perf_counter() - start, history=[])
+
+
+def fitness_plot(result: DesignResult, path: str | Path) -> Path:
+    """The best base-pair distance per generation as an interactive plotly HTML page."""
+    import plotly.graph_objects as go
+
+    from gfmbench.atomic import atomic_write
+
+    figure = go.Figure(go.Scatter(x=list(range(1, len(result.history) + 1)), y=result.history, mode="lines+markers"))
+    figure.update_layout(title=f"Design of {result.target} ({'solved' if result.solved else 'not solved'})",
+                         xaxis_title="generation", yaxis_title="best base-pair distance to the target")
+    return atomic_write(path, figure.to_html(include_plotlyjs=True, full_html=True))

@@ -62,3 +62,5 @@ def test_rna_design_tutorial(tmp_path: Path) -> None:
         assert RNA.fold(sequence)[0] == target  # checked again, independently of the command
     assert "random GA" in out and "RNA.inverse_fold" in out and "MLM-guided GA" in out
     assert "/4" in out  # solved counts over the four benchmark puzzles
+    page = (tmp_path / "fitness.html").read_text()
+    assert "plotly" in page and "generation" in page

@@ -7,7 +7,6 @@ resume, the leaderboard, cards) goes through `UnitResult`.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from pathlib import Path
@@ -122,16 +121,6 @@ def read_predictions(folder: Path, result: UnitResult) -> list[dict[str, Any]]:
     return pq.read_table(folder / result.predictions_file).to_pylist()
 
 
-def iter_units(root: Path) -> list[tuple[Path, UnitResult]]:
-    """Every valid unit below `root` (invalid ones are logged and skipped)."""
-    found = []
-    for path in sorted(root.rglob(RESULT_FILE)):
-        result = read_unit(path.parent)
-        if result is not None:
-            found.append((path.parent, result))
-    return found
-
-
 def environment() -> dict[str, str]:
     import platform
     import sys
@@ -153,7 +142,3 @@ def environment() -> dict[str, str]:
     except ImportError:  # pragma: no cover - torch is a dependency
         env["gpu"] = "unknown"
     return env
-
-
-def dump_json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True) + "\n"

@@ -8,7 +8,7 @@ ClassLabel names without any loading script.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -144,14 +144,3 @@ class ShardWriter:
     @property
     def mean_length(self) -> float:
         return self.total_length / self.rows if self.rows else 0.0
-
-
-def write_shards(rows: Sequence[dict[str, Any]] | Iterable[pa.Table], features: Features, folder: Path, split: str,
-                 rows_per_shard: int = ROWS_PER_SHARD) -> list[Path]:
-    """Write rows (or tables) as shards in `folder`; returns the shard paths."""
-    writer = ShardWriter(folder, split, features, rows_per_shard)
-    if isinstance(rows, Sequence) and (not rows or isinstance(rows[0], dict)):
-        rows = [rows_to_table(rows, features)] if rows else []
-    for table in rows:
-        writer.write(table)
-    return writer.close()

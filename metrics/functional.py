@@ -417,6 +417,14 @@ def _mse(r: np.ndarray, p: np.ndarray) -> float:
     return float(d @ d / d.size)
 
 
+def _rmse(r: np.ndarray, p: np.ndarray) -> float:
+    return math.sqrt(_mse(r, p))
+
+
+def _mae(r: np.ndarray, p: np.ndarray) -> float:
+    return float(np.abs(r - p).mean())
+
+
 def _r2(r: np.ndarray, p: np.ndarray) -> float:
     ss_res = float(((r - p) ** 2).sum())
     ss_tot = float(((r - r.mean()) ** 2).sum())
@@ -456,7 +464,7 @@ def rmse(references: Any, predictions: Any, n_targets: int = 1, mask: Any | None
     >>> rmse([0.0, 0.0], [3.0, 4.0])
     3.5355339059327378
     """
-    return _per_target(lambda r, p: math.sqrt(_mse(r, p)), references, predictions, n_targets, mask)
+    return _per_target(_rmse, references, predictions, n_targets, mask)
 
 
 def mae(references: Any, predictions: Any, n_targets: int = 1, mask: Any | None = None) -> float | list[float]:
@@ -465,7 +473,7 @@ def mae(references: Any, predictions: Any, n_targets: int = 1, mask: Any | None 
     >>> mae([0.0, 0.0], [3.0, -4.0])
     3.5
     """
-    return _per_target(lambda r, p: float(np.abs(r - p).mean()), references, predictions, n_targets, mask)
+    return _per_target(_mae, references, predictions, n_targets, mask)
 
 
 def r2(references: Any, predictions: Any, n_targets: int = 1, mask: Any | None = None) -> float | list[float]:
@@ -551,8 +559,7 @@ def regression_scores(references: Any, predictions: Any, target_names: Sequence[
     """
     names = list(target_names) if target_names else ["target"]
     pairs = regression_arrays(references, predictions, len(names), mask)
-    functions = {"mse": _mse, "rmse": lambda r, p: math.sqrt(_mse(r, p)), "mae": lambda r, p: float(np.abs(r - p).mean()),
-                 "r2": _r2, "pearson": _pearson, "spearman": _spearman}
+    functions = {"mse": _mse, "rmse": _rmse, "mae": _mae, "r2": _r2, "pearson": _pearson, "spearman": _spearman}
     out: dict[str, float] = {}
     for metric, fn in functions.items():
         values = [float(fn(r, p)) for r, p in pairs]

@@ -117,11 +117,6 @@ class TaskSpec(_Strict):
     def is_token_level(self) -> bool:
         return self.type in TOKEN_TYPES
 
-    @property
-    def label_columns(self) -> list[str]:
-        """Dataset columns holding the supervision: one column per named target, `label` otherwise."""
-        return list(self.targets) if self.targets else ["label"]
-
 
 class SuiteSpec(_Strict):
     name: str = Field(pattern=r"^[a-z0-9_]+$")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import doctest
 import importlib.util
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest

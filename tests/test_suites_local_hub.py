@@ -36,8 +36,8 @@ def test_three_suites_load_through_the_local_hub(samples: Path, tmp_path: Path, 
     build_suite("gue", raw_dir=synthetic_gue(tmp_path, samples, random.Random(0)), backend=backend, progress=False)
     build_suite("pgb", raw_dir=synthetic_pgb(tmp_path, random.Random(0)), backend=backend, verification="no_checks",
                 progress=False)
-    synthetic = request.getfixturevalue("synthetic")  # the GB coordinate route on a synthetic reference
-    build_suite("gb", raw_dir=synthetic[0], backend=backend, verification="no_checks", progress=False)
+    gb_raw, _ = request.getfixturevalue("synthetic")  # the GB coordinate route on a synthetic reference
+    build_suite("gb", raw_dir=gb_raw, backend=backend, verification="no_checks", progress=False)
     with local_hub(root=tmp_path / "hub") as hub:
         result = run_python(LOAD, hub.env())
     assert result.returncode == 0, result.stderr[-3000:]

@@ -183,12 +183,6 @@ class Filters:
                 and (not self.search or self.search.lower() in row["model_id"].lower()))
 
 
-def _mean_std(values: list[float]) -> tuple[float, float]:
-    from gfmbench.metrics.aggregate import mean_std
-
-    return mean_std(values)
-
-
 def rank_with_ties(scores: dict[str, float], higher_is_better: bool) -> dict[str, float]:
     """Competition ranking ("1224"): equal scores share the best rank.
 
@@ -218,7 +212,9 @@ def leaderboard(units: list[dict[str, Any]], filters: Filters = Filters()) -> tu
                                 "parameters": u["n_parameters"]})
     columns = sorted(tasks)
     ranks: dict[str, list[float]] = defaultdict(list)
-    means: dict[tuple[str, str], tuple[float, float]] = {k: _mean_std(v) for k, v in cells.items()}
+    from gfmbench.metrics.aggregate import mean_std
+
+    means: dict[tuple[str, str], tuple[float, float]] = {k: mean_std(v) for k, v in cells.items()}
     task_ranks: dict[str, dict[str, float]] = defaultdict(dict)
     for column in columns:
         scores = {m: means[(m, column)][0] for m in meta if (m, column) in means}

@@ -79,10 +79,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         long_sequences=args.long_sequences,
         output_dir=Path(args.output_dir) if args.output_dir else None, overwrite=args.overwrite,
         trust_remote_code=args.trust_remote_code, dataset_revision=args.dataset_revision, push_to=args.push_to,
-        push_to_hub=args.push_to_hub, progress=not args.no_progress,
+        push_to_hub=args.push_to_hub, progress=not args.no_progress, regime=args.regime,
     ))
     reused = sum(u.reused for u in report.units)
-    print(f"\n{report.model.short} on {report.suite.name} (test split; mean ± std over seeds; "
+    print(f"\n{report.model.short} on {report.suite.name}, {report.regime} (test split; mean ± std over seeds; "
           f"{len(report.units) - reused} unit(s) run, {reused} reused)")
     rows = report.summary()
     metrics = sorted({k for r in rows for k in r} - {"task", "seeds", "primary", "direction", "truncated_positions",
@@ -129,7 +129,7 @@ def _cmd_leaderboard_show(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise GfmbenchError(f"no leaderboard tables in {folder}: run `gfmbench leaderboard build` first")
     columns, rows = leaderboard(read_units(path), Filters(suite=args.suite))
-    fixed = ["rank", "model", "avg rank", "mean score"]
+    fixed = ["rank", "model", "regime", "avg rank", "mean score"]
     print(format_table(fixed + columns, [[format_cell(r.get(k)) for k in fixed + columns] for r in rows]))
     return 0
 
@@ -189,6 +189,32 @@ def _cmd_design(args: argparse.Namespace) -> int:
 
         print(f"fitness plot: {fitness_plot(result, args.plot)}")
     return 0 if result.solved else 1
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gfmbench.atomic import atomic_write
+    from gfmbench.config import gfmbench_home
+    from gfmbench.loaders.audit import audit_suite, report_json
+    from gfmbench.table import format_table
+
+    report = audit_suite(args.suite, args.configs, args.revision, args.k, args.threshold, not args.no_progress)
+    rows = [[config, f"{o['query']} in {o['reference']}", o["queried"], f"{o['exact']} ({o['exact_fraction']:.1%})",
+             f"{o['near']} ({o['near_fraction']:.1%})"]
+            for config, entry in report["configs"].items() for o in entry["overlaps"]]
+    print(format_table(["config", "splits", "queried", "exact duplicates", "near duplicates"], rows))
+    output = Path(args.output) if args.output else \
+        gfmbench_home() / "audit" / f"{report['suite']}-{report['dataset_sha'][:12]}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(output, report_json(report))
+    print(f"report: {output}")
+    if args.publish:
+        from gfmbench.loaders.audit import publish_audit
+
+        commit = publish_audit(report, to_hub=args.push_to_hub, root=args.hub_root)
+        print(f"dataset card and audit/leakage.json committed to {report['dataset_repo']} ({commit[:12]})")
+    return 0
 
 
 def _cmd_hub_tiny(args: argparse.Namespace) -> int:
@@ -267,9 +293,26 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--push-to-hub", action="store_true", help="with --push-to: publish to the Hub at "
                                                                  "HF_ENDPOINT with your token, not the local hub")
     run_.add_argument("--trust-remote-code", action="store_true", help="allow code shipped with the model to run")
+    run_.add_argument("--regime", choices=["finetune", "probe", "zeroshot"], default="finetune",
+                      help="finetune: train backbone + head; probe: frozen backbone, cached features, linear model "
+                           "(scikit-learn); zeroshot: language-model likelihoods on tasks that define them")
     run_.add_argument("--overwrite", action="store_true", help="recompute units that are already done")
     run_.add_argument("--no-progress", action="store_true", help="no progress bars")
     run_.set_defaults(func=_cmd_run)
+
+    audit = sub.add_parser("audit", help="train/test leakage: exact and near-duplicate sequences across splits")
+    audit.add_argument("suite", help="suite name (e.g. rgb)")
+    audit.add_argument("--configs", nargs="+", metavar="CONFIG", help="only these configs (default: all)")
+    audit.add_argument("--revision", help="dataset tag/branch/commit (default: the suite's release tag)")
+    audit.add_argument("--k", type=int, default=7, help="k-mer length for near duplicates (default 7)")
+    audit.add_argument("--threshold", type=float, default=0.5, help="k-mer Jaccard for a near duplicate (default 0.5)")
+    audit.add_argument("--output", help="JSON report path (default: $GFMBENCH_HOME/audit/<suite>-<sha>.json)")
+    audit.add_argument("--publish", action="store_true", help="write the audit into the dataset card and "
+                                                              "audit/leakage.json of the dataset repo (a new commit)")
+    audit.add_argument("--hub-root", help="local hub folder (default: $GFMBENCH_HOME/hub)")
+    audit.add_argument("--push-to-hub", action="store_true", help="with --publish: the Hub at HF_ENDPOINT")
+    audit.add_argument("--no-progress", action="store_true", help="no progress bars")
+    audit.set_defaults(func=_cmd_audit)
 
     structure = sub.add_parser("structure", help="RNA secondary structure: decode a fine-tuned model's predictions "
                                                    "into valid dot-brackets and compare with ViennaRNA")

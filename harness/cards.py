@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+REGIME_WORDS = {"finetune": "fine-tuned", "probe": "linear probe on frozen features",
+                "zeroshot": "zero-shot (language-model likelihoods, no training)"}
+
+
 def eval_result_entries(report: RunReport, source_url: str | None = None) -> list[Any]:
     from huggingface_hub import EvalResultEntry
 
@@ -39,7 +43,7 @@ def eval_result_entries(report: RunReport, source_url: str | None = None) -> lis
             source_name="gfmbench" if source_url else None,
             notes=f"{row['primary']} on the test split ({row['direction']} is better), "
                   + (f"mean over {row['seeds']} seeds, std {std:.4f}" if row["seeds"] > 1 else "a single seed")
-                  + f"; fine-tuned with gfmbench {__version__}",
+                  + f"; {REGIME_WORDS[report.regime]} with gfmbench {__version__}",
         ))
     return entries
 
@@ -118,12 +122,12 @@ def write_cards(report: RunReport) -> Path | None:
     if not report.units:
         return None
     folder = card_folder(report)
-    atomic_write(folder / ".eval_results" / f"{report.suite.name}.yaml", eval_results_yaml(eval_result_entries(report)))
+    atomic_write(folder / ".eval_results" / f"{report.card_stem}.yaml", eval_results_yaml(eval_result_entries(report)))
     atomic_write(folder / "README.md", model_card(report))
     summary = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in row.items()} for row in report.summary()]
     # NaN (the std of a single seed) is not JSON: write null
-    atomic_write(folder / f"summary-{report.suite.name}.json", json.dumps(_nan_to_none(summary), indent=2) + "\n")
-    write_parquet(aggregate_rows([u.result for u in report.units]), folder / f"results-{report.suite.name}.parquet")
+    atomic_write(folder / f"summary-{report.card_stem}.json", json.dumps(_nan_to_none(summary), indent=2) + "\n")
+    write_parquet(aggregate_rows([u.result for u in report.units]), folder / f"results-{report.card_stem}.parquet")
     return folder
 
 
@@ -164,7 +168,7 @@ def push_results(report: RunReport, results_repo: str, backend: Any | None = Non
     if not Path(report.model.model_id).exists():  # a hub model: add the Hub-native eval results to its repo
         endpoint = getattr(getattr(backend, "api", None), "endpoint", None) or "local-hub"
         entries = eval_result_entries(report, source_url=f"{endpoint}/datasets/{results_repo}")
-        op = CommitOperationAdd(f".eval_results/{report.suite.name}.yaml", eval_results_yaml(entries).encode())
+        op = CommitOperationAdd(f".eval_results/{report.card_stem}.yaml", eval_results_yaml(entries).encode())
         message = f"gfmbench results on {report.suite.name}"
         if hasattr(backend, "can_write") and not backend.can_write(report.model.model_id):
             # Not our repo on the Hub: propose the eval results as a pull request, as the Hub expects.

@@ -33,8 +33,10 @@ def dataset_sha(repo_id: str, revision: str) -> str:
     return HfApi().dataset_info(repo_id, revision=revision).sha
 
 
-def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None, seed: int = 0) -> TaskData:
-    """The config's splits at `revision` (default: the suite's release tag)."""
+def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None, seed: int = 0,
+                   need_train: bool = True) -> TaskData:
+    """The config's splits at `revision` (default: the suite's release tag). Without `need_train` (zero-shot
+    scoring) only the test split is required."""
     import datasets
 
     revision = revision or suite.tag
@@ -44,7 +46,7 @@ def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None
         raise MissingDataError(f"{suite.dataset_repo}/{task.config}@{revision} could not be loaded: {exc}") from None
     sha = dataset_sha(suite.dataset_repo, revision)
     splits = dict(ds)
-    if "train" not in splits:
+    if "train" not in splits and need_train:
         raise TaskDataError(f"{task.config}: the dataset at {revision} has no train split (present: "
                             f"{sorted(splits)}), so it cannot be fine-tuned")
     if "test" not in splits:
@@ -52,9 +54,11 @@ def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None
     for name, split in splits.items():
         if len(split) == 0:
             raise TaskDataError(f"{task.config}: split {name!r} is empty")
-    check_labels(task, splits["train"].features)
+    check_labels(task, splits["train" if "train" in splits else "test"].features)
     source = "upstream validation split"
-    if "validation" not in splits:
+    if "train" not in splits:
+        source = "none (no train split; zero-shot scoring)"
+    elif "validation" not in splits:
         fraction = suite.training_for(task).validation_fraction
         carved = splits["train"].train_test_split(test_size=fraction, seed=seed, shuffle=True)
         splits["train"], splits["validation"] = carved["train"], carved["test"]

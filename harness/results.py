@@ -36,7 +36,7 @@ class UnitKey(_Strict):
     suite: str
     task: str  # config name
     seed: int
-    regime: Literal["finetune"] = "finetune"
+    regime: Literal["finetune", "probe", "zeroshot"] = "finetune"  # see harness.probe and harness.zeroshot
 
     def folder(self, root: Path) -> Path:
         """`<root>/<model>@<content12>/<suite>/<task>/<regime>-seed<k>` with the model id made path-safe."""
@@ -119,6 +119,13 @@ def read_predictions(folder: Path, result: UnitResult) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq
 
     return pq.read_table(folder / result.predictions_file).to_pylist()
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def environment() -> dict[str, str]:

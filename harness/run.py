@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from gfmbench.config import gfmbench_home
+from gfmbench.errors import GfmbenchError
 from gfmbench.harness.data import load_task_data
 from gfmbench.harness.models import ResolvedModel, check_remote_code, resolve_model
 from gfmbench.harness.results import Cost, UnitKey, UnitResult, environment, read_unit, write_unit
 from gfmbench.harness.train import Hyperparameters, train_unit
 from gfmbench.metrics.aggregate import mean_std
-from gfmbench.suites.registry import get_suite, get_task
+from gfmbench.suites.registry import all_tasks, get_suite, get_task
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class RunConfig:
     learning_rate: float | None = None
     max_length: int | None = None
     long_sequences: str = "truncate"  # "window": sliding windows for token tasks
+    regime: str = "finetune"  # "probe": frozen backbone + linear model; "zeroshot": LM likelihoods, no training
     output_dir: Path | None = None
     overwrite: bool = False
     trust_remote_code: bool = False
@@ -61,6 +63,13 @@ class RunReport:
     suite: SuiteSpec
     units: list[UnitOutcome]
     output_dir: Path
+    regime: str = "finetune"
+
+    @property
+    def card_stem(self) -> str:
+        """File stem of this run's cards: the suite, plus the regime when it is not fine-tuning (so a probe run
+        never overwrites the fine-tuned cards)."""
+        return self.suite.name if self.regime == "finetune" else f"{self.suite.name}-{self.regime}"
 
     def summary(self) -> list[dict[str, Any]]:
         """Per task: every metric as mean ± std over seeds (primary metric first)."""
@@ -104,30 +113,73 @@ def hyperparameters(suite: SuiteSpec, task: TaskSpec, config: RunConfig) -> Hype
     )
 
 
+REGIMES = ("finetune", "probe", "zeroshot")
+
+
+def zeroshot_tasks(tasks: list[TaskSpec]) -> list[TaskSpec]:
+    """The tasks with a zero-shot definition in the registry; the others are skipped with a message."""
+    kept = [t for t in tasks if t.zeroshot is not None]
+    for task in tasks:
+        if task.zeroshot is None:
+            log.warning("%s: no zero-shot definition in the registry; skipped in the zeroshot regime", task.config)
+    if not kept:
+        raise GfmbenchError("none of the selected tasks has a zero-shot definition (registry field `zeroshot`); "
+                            "tasks that have one: " + ", ".join(all_zeroshot_tasks()))
+    return kept
+
+
+def all_zeroshot_tasks() -> list[str]:
+    return [f"{s.name}/{t.config}" for s, t in all_tasks() if t.zeroshot is not None]
+
+
+def _compute_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Any, hp: Hyperparameters, seed: int,
+                  config: RunConfig) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
+    if config.regime == "probe":
+        from gfmbench.harness.probe import probe_unit
+
+        return probe_unit(task, model, data, hp.max_length, seed, config.trust_remote_code, config.progress)
+    if config.regime == "zeroshot":
+        from gfmbench.harness.zeroshot import zeroshot_unit
+
+        return zeroshot_unit(task, model, data, hp.max_length, config.trust_remote_code, config.progress)
+    with tempfile.TemporaryDirectory(prefix="gfmbench-unit-") as work:
+        return train_unit(suite, task, model, data, hp, seed, Path(work), config.trust_remote_code, config.progress)
+
+
+def _regime_hyperparameters(hp: Hyperparameters, details: dict[str, Any], regime: str) -> dict[str, Any]:
+    """Fine-tuning records its training settings; the probe its grid and choice; zero-shot its scoring rule."""
+    if regime == "finetune":
+        return {"regime": regime, **hp.as_dict()}
+    return {"regime": regime, "max_length": hp.max_length, **details[regime]}
+
+
 def run(config: RunConfig) -> RunReport:
+    if config.regime not in REGIMES:
+        raise GfmbenchError(f"unknown regime {config.regime!r}; choose one of {', '.join(REGIMES)}")
     suite = get_suite(config.suite)
     tasks = resolve_tasks(suite, config.tasks)
+    if config.regime == "zeroshot":
+        tasks = zeroshot_tasks(tasks)
     model = resolve_model(config.model)
     check_remote_code(model, config.trust_remote_code)
     output_dir = Path(config.output_dir) if config.output_dir else default_output_dir()
     outcomes: list[UnitOutcome] = []
     for task in tasks:
-        data = load_task_data(suite, task, config.dataset_revision)
+        data = load_task_data(suite, task, config.dataset_revision, need_train=config.regime != "zeroshot")
         hp = hyperparameters(suite, task, config)
         for seed in config.seeds:
             key = UnitKey(model_id=model.model_id, model_sha=model.sha, model_content=model.content_id,
                           dataset_repo=suite.dataset_repo,
-                          dataset_revision=data.dataset_revision, suite=suite.name, task=task.config, seed=seed)
+                          dataset_revision=data.dataset_revision, suite=suite.name, task=task.config, seed=seed,
+                          regime=config.regime)
             folder = key.folder(output_dir)
             existing = None if config.overwrite else read_unit(folder, key)
             if existing is not None:
                 log.info("%s seed %d: already done, reused (%s)", task.config, seed, folder)
                 outcomes.append(UnitOutcome(folder, existing, reused=True))
                 continue
-            log.info("%s seed %d: training %s", task.config, seed, model.short)
-            with tempfile.TemporaryDirectory(prefix="gfmbench-unit-") as work:
-                metrics, predictions, details = train_unit(suite, task, model, data, hp, seed, Path(work),
-                                                           config.trust_remote_code, config.progress)
+            log.info("%s seed %d: %s %s", task.config, seed, config.regime, model.short)
+            metrics, predictions, details = _compute_unit(suite, task, model, data, hp, seed, config)
             result = UnitResult(
                 key=key,
                 suite_version=suite.version,
@@ -136,7 +188,8 @@ def run(config: RunConfig) -> RunReport:
                 direction=task.direction,
                 metrics=metrics,
                 confidence_interval=details["confidence_interval"],
-                hyperparameters={**hp.as_dict(), "seed": seed, "model_revision": model.revision or "main",
+                hyperparameters={**_regime_hyperparameters(hp, details, config.regime), "seed": seed,
+                                 "model_revision": model.revision or "main",
                                  "dataset_revision_requested": config.dataset_revision or suite.tag},
                 validation_source=data.validation_source,
                 head=details["head"],
@@ -149,7 +202,7 @@ def run(config: RunConfig) -> RunReport:
             )
             write_unit(folder, result, predictions)
             outcomes.append(UnitOutcome(folder, result, reused=False))
-    report = RunReport(model=model, suite=suite, units=outcomes, output_dir=output_dir)
+    report = RunReport(model=model, suite=suite, units=outcomes, output_dir=output_dir, regime=config.regime)
     from gfmbench.harness.cards import write_cards
 
     write_cards(report)

@@ -36,38 +36,47 @@ def example_outputs(task: TaskSpec, examples: list[Example], logits: np.ndarray)
     pending: dict[str, list[tuple[Example, np.ndarray, np.ndarray]]] = {}
     for i, ex in enumerate(examples):
         out = np.asarray(logits[i], dtype=np.float64)
-        row: dict[str, Any] = {"id": ex.id}
+        covered = None
         if task.is_token_level:
             token_out = out[: len(ex.encoded.input_ids)]
-            nt_out, covered = to_nucleotides(ex.encoded, token_out)
+            out, covered = to_nucleotides(ex.encoded, token_out)
             if ex.window is not None:
                 group = pending.setdefault(ex.id, [])
-                group.append((ex, nt_out, covered))
+                group.append((ex, out, covered))
                 if ex.window[0] + len(covered) < ex.window[1]:
                     continue  # more windows of this sequence follow
-                nt_out, covered = _merge_windows(group)
+                out, covered = _merge_windows(group)
                 del pending[ex.id]
-            row["covered"] = covered.tolist()
-            if task.type == "token_classification":
-                probs = _softmax(nt_out)
-                row["prediction"] = probs.argmax(-1).tolist()
-                row["scores"] = probs.tolist()
-                row["reference"] = list(ex.reference)
-            else:
-                row["prediction"] = nt_out.tolist()
-                row["reference"] = [[None if math.isnan(v) else float(v) for v in r] for r in ex.reference]
-        elif task.type == "sequence_classification":
-            probs = _softmax(out)
-            row.update(prediction=int(probs.argmax()), scores=probs.tolist(), reference=int(ex.reference))
-        elif task.type == "multilabel_classification":
-            scores = _sigmoid(out)
-            row.update(prediction=(scores >= 0.5).astype(int).tolist(), scores=scores.tolist(),
-                       reference=list(ex.reference))
-        else:
-            row.update(prediction=out.tolist(), reference=list(ex.reference))
-        row.update(ex.extra)  # the sequence, and the reference dot-bracket for structure tasks
-        rows.append(row)
+        rows.append(prediction_row(task, ex, out, covered))
     return rows
+
+
+def prediction_row(task: TaskSpec, ex: Example, out: np.ndarray, covered: np.ndarray | None = None) -> dict[str, Any]:
+    """The prediction row of one example from its outputs: logits (classification; log-probabilities work the same)
+    or values (regression); for token tasks per nucleotide, with the mask of the nucleotides that were scored."""
+    out = np.asarray(out, dtype=np.float64)
+    row: dict[str, Any] = {"id": ex.id}
+    if task.is_token_level:
+        row["covered"] = np.asarray(covered, dtype=bool).tolist()
+        if task.type == "token_classification":
+            probs = _softmax(out)
+            row["prediction"] = probs.argmax(-1).tolist()
+            row["scores"] = probs.tolist()
+            row["reference"] = list(ex.reference)
+        else:
+            row["prediction"] = out.tolist()
+            row["reference"] = [[None if math.isnan(v) else float(v) for v in r] for r in ex.reference]
+    elif task.type == "sequence_classification":
+        probs = _softmax(out)
+        row.update(prediction=int(probs.argmax()), scores=probs.tolist(), reference=int(ex.reference))
+    elif task.type == "multilabel_classification":
+        scores = _sigmoid(out)
+        row.update(prediction=(scores >= 0.5).astype(int).tolist(), scores=scores.tolist(),
+                   reference=list(ex.reference))
+    else:
+        row.update(prediction=out.tolist(), reference=list(ex.reference))
+    row.update(ex.extra)  # the sequence, and the reference dot-bracket for structure tasks
+    return row
 
 
 def _merge_windows(group: list[tuple[Example, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import math
-import resource
 import shutil
 import time
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 from gfmbench.harness.align import detect_input_format
 from gfmbench.harness.data import Collator, TaskData, TorchExamples, build_examples, num_outputs
 from gfmbench.harness.models import ResolvedModel, load_model_for_task, load_tokenizer, max_positions
+from gfmbench.harness.results import peak_rss_mb
 from gfmbench.harness.scoring import example_outputs, primary_confidence_interval, score_predictions
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
@@ -97,10 +97,6 @@ def check_order(label_ids: Any, examples: list[Any]) -> None:
         if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-5, atol=1e-6, equal_nan=True):
             raise RuntimeError(f"prediction {i} does not belong to example {example.id}: the evaluation order was "
                                "changed (a length-grouped or shuffled evaluation sampler?)")
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: TaskData, hp: Hyperparameters,
@@ -194,7 +190,7 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
             "wall_time_s": time.perf_counter() - start,
             "train_samples_per_second": train_output.metrics.get("train_samples_per_second"),
             "eval_samples_per_second": eval_speed,
-            "peak_rss_mb": _peak_rss_mb(),
+            "peak_rss_mb": peak_rss_mb(),
             "peak_gpu_mb": torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None,
             "n_parameters": int(sum(p.numel() for p in network.parameters())),
         },

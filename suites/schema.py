@@ -60,6 +60,15 @@ class TrainingDefaults(_Strict):
     validation_fraction: float = Field(0.1, gt=0, lt=1, description="Carved from train when there is no validation.")
 
 
+class ZeroShotSpec(_Strict):
+    """How a task is scored without training, from a language model's per-nucleotide likelihoods."""
+
+    score: Literal["mutated_position", "repaired_base"] = Field(description=(
+        "mutated_position: P(mutated) = 1 - P(observed base | context) at every nucleotide (binary token task); "
+        "repaired_base: the most likely base other than the observed one (token task whose labels are bases)."))
+    description: str = ""
+
+
 class TaskSpec(_Strict):
     config: str = Field(description="Config name in the dataset repo; the canonical task name.")
     upstream_names: list[str] = Field(min_length=1, description="Upstream task names (aliases); the first is "
@@ -83,6 +92,8 @@ class TaskSpec(_Strict):
     source: str = Field("", description="Where the task's data originally comes from.")
     license: str | None = Field(None, description="Overrides the suite license for this task.")
     training: TrainingDefaults | None = Field(None, description="Overrides the suite's training defaults.")
+    zeroshot: ZeroShotSpec | None = Field(None, description="The task's zero-shot definition; none: the zeroshot "
+                                          "regime skips the task.")
 
     @model_validator(mode="after")
     def _consistent(self) -> TaskSpec:
@@ -109,6 +120,13 @@ class TaskSpec(_Strict):
                 raise ValueError(f"{self.config}: a {self.type} task needs distinct `targets`")
             if self.labels:
                 raise ValueError(f"{self.config}: `labels` is for classification tasks")
+        if self.zeroshot is not None:
+            if self.type != "token_classification":
+                raise ValueError(f"{self.config}: zero-shot scores are defined for token_classification tasks only")
+            if self.zeroshot.score == "mutated_position" and len(self.labels or []) != 2:
+                raise ValueError(f"{self.config}: mutated_position needs two labels (not mutated, mutated)")
+            if self.zeroshot.score == "repaired_base" and not set(self.labels or []) <= set("ACGTU"):
+                raise ValueError(f"{self.config}: repaired_base needs labels that are bases, got {self.labels}")
         if self.class_weights is not None and len(self.class_weights) != len(self.labels or []):
             raise ValueError(f"{self.config}: class_weights needs one weight per label")
         return self

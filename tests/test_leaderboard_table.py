@@ -17,6 +17,7 @@ from gfmbench.leaderboard.table import (
     load_cards,
     rank_with_ties,
     read_units,
+    row_key,
     unit_rows,
 )
 
@@ -38,6 +39,17 @@ def test_mean_std_over_seeds_and_direction_aware_ranks() -> None:
     # mcrmse is lower-is-better: b (0.30) beats a (0.40) there; a wins SSP: both average rank 1.5 -> tied rank 1
     assert a["avg rank"] == b["avg rank"] == 1.5 and a["rank"] == b["rank"] == 1
     assert a["mean score"] == pytest.approx(0.7)  # only higher-is-better tasks enter the mean score
+
+
+def test_regimes_of_one_model_are_separate_rows_and_filterable() -> None:
+    cards = [make_card("m/a", "rgb", "SSP_Archive2", 0, 0.6), make_card("m/a", "rgb", "SSP_Archive2", 0, 0.4,
+                                                                      regime="probe")]
+    units = unit_rows(load_cards(items(*cards)).cards)  # same model, task and seed: not a conflict across regimes
+    _, rows = leaderboard(units)
+    assert sorted((r["regime"], r["rgb/SSP_Archive2"][0]) for r in rows) == [("finetune", 0.6), ("probe", 0.4)]
+    assert [r["rank"] for r in rows] == [1, 2]
+    _, only = leaderboard(units, Filters(regimes=("probe",)))
+    assert [(r["regime"], r["key"]) for r in only] == [("probe", row_key(units[1]))]
 
 
 def test_ties_share_the_best_rank_and_missing_tasks_do_not_count() -> None:
@@ -99,7 +111,7 @@ def test_app_frames_sorting_and_model_panel(tmp_path: Path) -> None:
     assert list(frame["model"]) == ["gfmbench/model-a", "gfmbench/model-b", "gfmbench/model-c"]  # lowest mcrmse first
     frame, _, _ = _frame(units, Filters(suite="rgb"), sort_by="model", descending=True)
     assert list(frame["model"]) == ["gfmbench/model-c", "gfmbench/model-b", "gfmbench/model-a"]
-    key = next(f"{u['model_id']}@{u['model_content'][:12]}" for u in units if u["model_id"] == "gfmbench/model-b")
+    key = next(row_key(u) for u in units if u["model_id"] == "gfmbench/model-b")
     panel = _model_details(units, key)
     assert panel.startswith("### gfmbench/model-b") and panel.count("| rgb | SSP_Archive2 |") == 2
     assert "/datasets/gfmbench/rgb/tree/" in panel and "mcrmse" in panel

@@ -50,6 +50,10 @@ def test_autobench_tutorial(tmp_path: Path) -> None:
     board = out[out.rindex("rank  model"):]
     assert "gfmbench/tiny-random-bert-nt" in board and "gfmbench/tiny-random-bert-kmer3" in board
     assert "rgb/SSP_Archive2" in board and "rgb/SSP_RNAStralign" in board
+    assert "rgb, probe" in out and "2 unit(s) run, 0 reused" in out  # the probe, seeds 0 and 1
+    rows = [line for line in board.splitlines() if "gfmbench/tiny-random-bert-nt" in line]
+    assert sorted(line.split()[2] for line in rows) == ["finetune", "probe"]  # side by side, regime column
+    assert "test in train" in out and "dataset card and audit/leakage.json committed" in out
 
 
 def test_rna_design_tutorial(tmp_path: Path) -> None:

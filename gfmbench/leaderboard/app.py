@@ -9,9 +9,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from gfmbench.leaderboard.table import Filters, format_cell, leaderboard
+from gfmbench.leaderboard.table import Filters, format_cell, leaderboard, row_key
 
-FIXED = ["rank", "model", "revision", "parameters", "avg rank", "mean score"]
+FIXED = ["rank", "model", "regime", "revision", "parameters", "avg rank", "mean score"]
 
 
 def _frame(units: list[dict[str, Any]], filters: Filters, sort_by: str = "rank", descending: bool = False) -> Any:
@@ -54,11 +54,11 @@ def _heatmap(columns: list[str], rows: list[dict[str, Any]]) -> Any:
 
 def _model_details(units: list[dict[str, Any]], key: str) -> str:
     endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
-    mine = [u for u in units if f"{u['model_id']}@{u['model_content'][:12]}" == key]
+    mine = [u for u in units if row_key(u) == key]
     if not mine:
         return "Pick a model."
     first = mine[0]
-    lines = [f"### {first['model_id']}",
+    lines = [f"### {first['model_id']} ({first['regime']})",
              f"Model revision [`{first['model_sha'][:12]}`]({endpoint}/{first['model_id']}/tree/{first['model_sha']}),"
              f" {first['n_parameters']:,} parameters.", "",
              "| suite | task | seed | metrics (test) | wall time s | train samples/s | peak RSS MiB | dataset revision |",
@@ -82,7 +82,8 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]]) -> An
     pd.DataFrame(units).to_parquet(downloads / "leaderboard-units.parquet")
 
     with gr.Blocks(title="gfmbench leaderboard") as demo:
-        gr.Markdown("# gfmbench leaderboard\nGenomic foundation models, fine-tuned and scored by the gfmbench harness."
+        gr.Markdown("# gfmbench leaderboard\nGenomic foundation models scored by the gfmbench harness: fine-tuned, "
+                    "frozen with a linear probe, or zero-shot (the regime column)."
                     " Every number comes from a validated result card; see *Excluded results* for cards that were "
                     "refused. ↑ higher is better, ↓ lower is better; ranks account for both.")
         with gr.Tabs():
@@ -99,6 +100,8 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]]) -> An
                                                 label="Alphabet", elem_id=f"alphabet-{tab}")
                         licenses = gr.Dropdown(sorted({u["license"] for u in mine}), multiselect=True,
                                                label="License", elem_id=f"license-{tab}")
+                        regimes = gr.Dropdown(sorted({u["regime"] for u in mine}), multiselect=True,
+                                              label="Regime", elem_id=f"regime-{tab}")
                         sort_by = gr.Dropdown(FIXED + columns, value="rank", label="Sort by", elem_id=f"sort-{tab}")
                         descending = gr.Checkbox(label="Descending", elem_id=f"desc-{tab}")
                     table = gr.Dataframe(value=frame, interactive=False, elem_id=f"table-{tab}", wrap=True)
@@ -106,18 +109,18 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]]) -> An
                         bars = gr.Plot(_bars(columns, rows))
                         heat = gr.Plot(_heatmap(columns, rows))
 
-                    def update(text, task_types, alphabet, license_, sort, desc, suite=suite):  # noqa: ANN001
+                    def update(text, task_types, alphabet, license_, regime, sort, desc, suite=suite):  # noqa: ANN001
                         filters = Filters(suite=suite, task_types=tuple(task_types or ()),
                                           alphabets=tuple(alphabet or ()), licenses=tuple(license_ or ()),
-                                          search=text or "")
+                                          regimes=tuple(regime or ()), search=text or "")
                         new_frame, cols, new_rows = _frame(units, filters, sort or "rank", bool(desc))
                         return new_frame, _bars(cols, new_rows), _heatmap(cols, new_rows)
 
-                    controls = [search, types, alphabets, licenses, sort_by, descending]
+                    controls = [search, types, alphabets, licenses, regimes, sort_by, descending]
                     for control in controls:
                         control.change(update, controls, [table, bars, heat])
             with gr.Tab("Model details"):
-                keys = sorted({f"{u['model_id']}@{u['model_content'][:12]}" for u in units})
+                keys = sorted({row_key(u) for u in units})
                 picker = gr.Dropdown(keys, label="Model", elem_id="model-picker")
                 details = gr.Markdown(elem_id="model-details")
                 picker.change(lambda key: _model_details(units, key), picker, details)

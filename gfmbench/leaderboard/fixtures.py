@@ -10,7 +10,7 @@ from gfmbench.harness.results import Cost, UnitKey, UnitResult
 
 
 def make_card(model: str, suite: str, task: str, seed: int, value: float, content: str = "",
-              extra: dict[str, float] | None = None) -> UnitResult:
+              extra: dict[str, float] | None = None, regime: str = "finetune") -> UnitResult:
     from gfmbench.suites.registry import get_task
 
     import hashlib
@@ -18,7 +18,7 @@ def make_card(model: str, suite: str, task: str, seed: int, value: float, conten
     s, t = get_task(task, suite)
     digest = content or hashlib.sha256(model.encode()).hexdigest()
     key = UnitKey(model_id=model, model_sha=digest[:40], model_content=digest, dataset_repo=s.dataset_repo,
-                  dataset_revision="f" * 40, suite=s.name, task=t.config, seed=seed)
+                  dataset_revision="f" * 40, suite=s.name, task=t.config, seed=seed, regime=regime)
     metrics = {t.primary_metric: value, **(extra or {})}
     return UnitResult(key=key, suite_version=s.version, task_type=t.type, primary_metric=t.primary_metric,
                       direction=t.direction, metrics={"validation": metrics, "test": metrics},

@@ -173,6 +173,7 @@ class Filters:
     task_types: tuple[str, ...] = ()
     alphabets: tuple[str, ...] = ()
     licenses: tuple[str, ...] = ()
+    regimes: tuple[str, ...] = ()
     search: str = ""
 
     def keep(self, row: dict[str, Any]) -> bool:
@@ -180,7 +181,13 @@ class Filters:
                 and (not self.task_types or row["task_type"] in self.task_types)
                 and (not self.alphabets or row["alphabet"] in self.alphabets)
                 and (not self.licenses or row["license"] in self.licenses)
+                and (not self.regimes or row["regime"] in self.regimes)
                 and (not self.search or self.search.lower() in row["model_id"].lower()))
+
+
+def row_key(unit: dict[str, Any]) -> str:
+    """One leaderboard row per model content and regime: a fine-tuned and a probed model are different entries."""
+    return f"{unit['model_id']}@{unit['model_content'][:12]} [{unit['regime']}]"
 
 
 def rank_with_ties(scores: dict[str, float], higher_is_better: bool) -> dict[str, float]:
@@ -204,11 +211,11 @@ def leaderboard(units: list[dict[str, Any]], filters: Filters = Filters()) -> tu
     meta: dict[str, dict[str, Any]] = {}
     tasks: dict[str, str] = {}
     for u in kept:
-        model = f"{u['model_id']}@{u['model_content'][:12]}"
+        model = row_key(u)
         column = f"{u['suite']}/{u['task']}"
         cells[(model, column)].append(u["value"])
         tasks[column] = u["direction"]
-        meta.setdefault(model, {"model": u["model_id"], "revision": u["model_sha"][:12],
+        meta.setdefault(model, {"model": u["model_id"], "regime": u["regime"], "revision": u["model_sha"][:12],
                                 "parameters": u["n_parameters"]})
     columns = sorted(tasks)
     ranks: dict[str, list[float]] = defaultdict(list)

@@ -1,0 +1,191 @@
+"""The `probe` regime: a frozen backbone and a linear model from scikit-learn on its cached features.
+
+Why: a linear probe says how much a task's answer is already *in* the representation, and it costs one forward
+pass per example instead of many epochs of backpropagation, so a whole suite can be screened cheaply. The linear
+model is standardised features + logistic regression (classification; one-vs-rest for multi-label) or ridge
+regression (regression), its regularisation strength chosen on the validation split by the task's primary metric,
+then scored on test exactly like a fine-tuned head (same prediction rows, same metrics).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from gfmbench.harness.data import Example, TaskData, build_examples
+from gfmbench.harness.features import SplitFeatures, cached_features, compute_features, load_backbone
+from gfmbench.harness.models import ResolvedModel, load_tokenizer, max_positions
+from gfmbench.harness.results import peak_rss_mb
+from gfmbench.harness.scoring import prediction_row, primary_confidence_interval, score_metric, score_predictions
+from gfmbench.suites.schema import TaskSpec
+
+log = logging.getLogger(__name__)
+
+C_GRID = (0.01, 0.1, 1.0, 10.0)  # inverse regularisation of the logistic regression
+ALPHA_GRID = (0.1, 1.0, 10.0, 100.0)  # ridge penalty
+MAX_FIT_POSITIONS = 200_000  # token tasks: training nucleotides sampled (seeded) beyond this many
+_LOG_FLOOR = math.log(1e-12)
+
+
+def _estimator(task: TaskSpec, strength: float, seed: int) -> Any:
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if task.type.endswith("regression"):
+        return make_pipeline(StandardScaler(), Ridge(alpha=strength))
+    logistic = LogisticRegression(C=strength, max_iter=2000, random_state=seed)
+    if task.type == "multilabel_classification":
+        return make_pipeline(StandardScaler(), OneVsRestClassifier(logistic))
+    return make_pipeline(StandardScaler(), logistic)
+
+
+def _design(task: TaskSpec, examples: list[Example], features: SplitFeatures) -> tuple[np.ndarray, np.ndarray]:
+    """(X, y) for fitting: one row per example, or per scored nucleotide for token tasks."""
+    if not task.is_token_level:
+        y = np.array([ex.reference for ex in examples], dtype=np.float64 if task.type.endswith("regression") else int)
+        return features.values, y
+    xs, ys = [], []
+    for ex, (values, covered) in zip(examples, features.per_example(), strict=True):
+        reference = np.asarray(ex.reference, dtype=np.float64)
+        if task.type == "token_classification":
+            keep = covered & (reference >= 0)
+        else:
+            reference = reference.reshape(len(covered), -1)
+            keep = covered & ~np.isnan(reference).all(axis=1)
+        xs.append(values[keep])
+        ys.append(reference[keep])
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def _fit(task: TaskSpec, x: np.ndarray, y: np.ndarray, strength: float, seed: int) -> Any:
+    """One estimator, or for token regression one per target (each on the positions where that target exists)."""
+    if task.type == "token_regression":
+        fitted = []
+        for k in range(y.shape[1]):
+            known = ~np.isnan(y[:, k])
+            fitted.append(_estimator(task, strength, seed).fit(x[known], y[known, k]) if known.any() else None)
+        return fitted
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence and constant-label notices; the grid covers both
+        return _estimator(task, strength, seed).fit(x, y.astype(int) if not task.type.endswith("regression") else y)
+
+
+def _outputs(task: TaskSpec, fitted: Any, x: np.ndarray, n_classes: int) -> np.ndarray:
+    """What a head would output: log-probabilities (softmax-equivalent to logits), logits, or values."""
+    if task.type == "token_regression":
+        return np.stack([f.predict(x) if f is not None else np.zeros(len(x)) for f in fitted], axis=1)
+    if task.type == "sequence_regression":
+        values = fitted.predict(x)
+        return values.reshape(len(x), -1)
+    proba = fitted.predict_proba(x)
+    if task.type == "multilabel_classification":
+        p = np.clip(proba, 1e-12, 1 - 1e-12)
+        return np.log(p) - np.log1p(-p)
+    out = np.full((len(x), n_classes), _LOG_FLOOR)  # classes absent from train get (almost) zero probability
+    classes = fitted[-1].classes_
+    out[:, classes] = np.log(np.clip(proba, 1e-12, None))
+    return out
+
+
+def _rows(task: TaskSpec, fitted: Any, examples: list[Example], features: SplitFeatures,
+          n_classes: int) -> list[dict[str, Any]]:
+    if not task.is_token_level:
+        outputs = _outputs(task, fitted, features.values, n_classes)
+        return [prediction_row(task, ex, out) for ex, out in zip(examples, outputs, strict=True)]
+    rows = []
+    for ex, (values, covered) in zip(examples, features.per_example(), strict=True):
+        rows.append(prediction_row(task, ex, _outputs(task, fitted, values, n_classes), covered))
+    return rows
+
+
+def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length: int, seed: int,
+               trust_remote_code: bool = False, progress: bool = True,
+               batch_size: int = 16) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
+    """Returns (metrics per split, test prediction rows, details) like `train.train_unit`."""
+    from gfmbench.harness.align import detect_input_format
+
+    start = time.perf_counter()
+    tokenizer = load_tokenizer(model, trust_remote_code)
+    fmt = detect_input_format(tokenizer)
+    limit = min(max_positions(model, trust_remote_code), tokenizer.model_max_length)
+    max_tokens = min(max_length + tokenizer.num_special_tokens_to_add(), limit)
+    examples = {name: build_examples(task, data.splits[name], tokenizer, fmt, max_tokens)
+                for name in ("train", "validation", "test")}
+    backbone: list[Any] = []  # loaded only on a cache miss
+
+    def make(name: str) -> Any:
+        def compute() -> SplitFeatures:
+            if not backbone:
+                backbone.append(load_backbone(model.path, trust_remote_code))
+            return compute_features(backbone[0], examples[name], task.is_token_level, tokenizer.pad_token_id or 0,
+                                    batch_size, progress, desc=f"{task.config} {name} features")
+        return compute
+
+    features, hits = {}, {}
+    for name in examples:
+        key = {"model_content": model.content_id, "dataset_revision": data.dataset_revision, "config": task.config,
+               "split": name, "validation_source": data.validation_source, "max_tokens": max_tokens,
+               "input_format": fmt.describe(), "pooling": "per nucleotide" if task.is_token_level else "mean"}
+        features[name], hits[name] = cached_features(key, make(name))
+    feature_seconds = time.perf_counter() - start
+
+    n_classes = len(task.labels or [])
+    x, y = _design(task, examples["train"], features["train"])
+    if task.is_token_level and len(x) > MAX_FIT_POSITIONS:
+        keep = np.sort(np.random.default_rng(seed).choice(len(x), MAX_FIT_POSITIONS, replace=False))
+        x, y = x[keep], y[keep]
+    grid = ALPHA_GRID if task.type.endswith("regression") else C_GRID
+    higher = task.direction == "higher"
+    best: tuple[float, float, Any] | None = None
+    tried = {}
+    for strength in grid:
+        fitted = _fit(task, x, y, strength, seed)
+        value = score_metric(task, task.primary_metric,
+                             _rows(task, fitted, examples["validation"], features["validation"], n_classes))
+        tried[str(strength)] = value
+        better = best is None or (not math.isnan(value) and (math.isnan(best[1]) or
+                                                            (value > best[1] if higher else value < best[1])))
+        if better:
+            best = (strength, value, fitted)
+    assert best is not None
+    strength, _, fitted = best
+    metrics, rows_by_split = {}, {}
+    for name in ("validation", "test"):
+        rows_by_split[name] = _rows(task, fitted, examples[name], features[name], n_classes)
+        metrics[name] = score_predictions(task, rows_by_split[name])
+    linear = "Ridge(alpha" if task.type.endswith("regression") else "LogisticRegression(C"
+    details = {
+        "head": (f"frozen {type(backbone[0]).__name__ if backbone else 'backbone'} + StandardScaler + {linear}="
+                 f"{strength:g}){' one-vs-rest' if task.type == 'multilabel_classification' else ''} on "
+                 f"{'per-nucleotide' if task.is_token_level else 'mean-pooled'} last hidden states"),
+        "input_format": fmt.describe(),
+        "truncation": f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored",
+        "probe": {"grid": {k: (None if math.isnan(v) else v) for k, v in tried.items()},
+                  "chosen": strength, "fit_rows": int(len(x)), "feature_seconds": round(feature_seconds, 3),
+                  "feature_cache": {k: ("hit" if v else "computed") for k, v in hits.items()}},
+        "cost": {"wall_time_s": time.perf_counter() - start, "train_samples_per_second": None,
+                 "eval_samples_per_second": None, "peak_rss_mb": peak_rss_mb(), "peak_gpu_mb": None,
+                 "n_parameters": _n_parameters(model, backbone)},
+        "confidence_interval": primary_confidence_interval(task, rows_by_split["test"], seed=seed),
+    }
+    return metrics, rows_by_split["test"], details
+
+
+def _n_parameters(model: ResolvedModel, backbone: list[Any]) -> int:
+    """Parameters of the frozen backbone (the probe's own are negligible); read from the weights if not loaded."""
+    if backbone:
+        return int(sum(p.numel() for p in backbone[0].parameters()))
+    from safetensors import safe_open
+
+    total = 0
+    for file in model.path.glob("*.safetensors"):
+        with safe_open(str(file), "np") as f:
+            total += sum(int(np.prod(f.get_slice(k).get_shape())) for k in f.keys())
+    return total

@@ -60,9 +60,12 @@ def test_u_and_t_and_case_are_the_same_base() -> None:
 
 @pytest.mark.slow
 def test_audit_of_the_real_rgb_structure_configs_lands_in_the_card(rgb_hub: Path, tmp_path: Path) -> None:
+    import shutil
+
     from gfmbench.hub.publish import LocalGitBackend
     from gfmbench.hub.server import local_hub
 
+    rgb_hub = Path(shutil.copytree(rgb_hub, tmp_path / "hub", symlinks=True))  # the shared fixture stays as built
     backend = LocalGitBackend(rgb_hub)
     tag_before = backend.tag_target("gfmbench/rgb", "v1.0.0")
     with local_hub(root=rgb_hub) as hub:

@@ -8,6 +8,7 @@ import logging
 import subprocess
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from gfmbench._version import __version__
 from gfmbench.errors import GfmbenchError
@@ -80,7 +81,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         output_dir=Path(args.output_dir) if args.output_dir else None, overwrite=args.overwrite,
         trust_remote_code=args.trust_remote_code, dataset_revision=args.dataset_revision, push_to=args.push_to,
         push_to_hub=args.push_to_hub, progress=not args.no_progress, regime=args.regime,
+        gradient_accumulation_steps=args.gradient_accumulation_steps, precision=args.precision,
+        streaming=args.streaming,
     ))
+    if not _is_main():  # under torchrun, the main process prints the table
+        return 0
     reused = sum(u.reused for u in report.units)
     print(f"\n{report.model.short} on {report.suite.name}, {report.regime} (test split; mean ± std over seeds; "
           f"{len(report.units) - reused} unit(s) run, {reused} reused)")
@@ -191,6 +196,79 @@ def _cmd_design(args: argparse.Namespace) -> int:
     return 0 if result.solved else 1
 
 
+def _sweep_spec(args: argparse.Namespace) -> Any:
+    from gfmbench.harness.sweep import SweepSpec
+
+    names = ("epochs", "batch_size", "learning_rate", "max_length", "dataset_revision")
+    options = {k: getattr(args, k) for k in names if getattr(args, k, None) is not None}
+    return SweepSpec(models=tuple(args.models), suites=tuple(args.suites), seeds=tuple(args.seeds),
+                     tasks=tuple(args.tasks or ()), output_dir=args.output_dir or "", regime=args.regime,
+                     run_options={**options, "progress": not getattr(args, "no_progress", True)})
+
+
+def _cmd_sweep_run(args: argparse.Namespace) -> int:
+    from gfmbench.harness.sweep import run_shard
+
+    counts = run_shard(_sweep_spec(args), args.shards, args.shard_index)
+    print(f"shard {args.shard_index}/{args.shards}: {counts['run']} unit(s) run, {counts['reused']} reused, "
+          f"{counts['failed']} failed")
+    return 1 if counts["failed"] else 0
+
+
+def _cmd_sweep_submit(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gfmbench.config import gfmbench_home
+    from gfmbench.harness.sweep import submit
+
+    resources = {"timeout_min": args.timeout_min}
+    for name in ("cpus_per_task", "gpus_per_node", "slurm_partition", "slurm_array_parallelism"):
+        if getattr(args, name) is not None:
+            resources[name] = getattr(args, name)
+    folder = Path(args.log_dir) if args.log_dir else gfmbench_home() / "sweeps"
+    jobs = submit(_sweep_spec(args), args.shards, folder, None if args.executor == "auto" else args.executor,
+                  wait=not args.no_wait, **resources)
+    print(f"{len(jobs)} shard job(s): {', '.join(j.job_id for j in jobs)} (logs: {folder})")
+    if not args.no_wait:
+        totals = {k: sum(j.result()[k] for j in jobs) for k in ("run", "reused", "failed")}
+        print(f"{totals['run']} unit(s) run, {totals['reused']} reused, {totals['failed']} failed")
+        return 1 if totals["failed"] else 0
+    return 0
+
+
+def _cmd_sweep_status(args: argparse.Namespace) -> int:
+    from collections import Counter
+
+    from gfmbench.harness.sweep import status
+    from gfmbench.table import format_table
+
+    rows = status(_sweep_spec(args))
+    shown = rows if args.all else [r for r in rows if r["state"] != "done"]
+    if shown:
+        print(format_table(["model", "suite", "task", "seed", "state", "error"],
+                           [[r["model"], r["suite"], r["task"], r["seed"], r["state"], r["error"][:80]] for r in shown]))
+    counts = Counter(r["state"] for r in rows)
+    print(f"{len(rows)} unit(s): {counts['done']} done, {counts['missing']} missing, {counts['failed']} failed")
+    return 0
+
+
+def _cmd_sweep_merge(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gfmbench.harness.run import default_output_dir
+
+    args.results_dir = str(Path(args.output_dir) if args.output_dir else default_output_dir())
+    args.results_repo, args.revision = None, None
+    args.suite = None
+    return _cmd_leaderboard_show(args)
+
+
+def _is_main() -> bool:
+    from gfmbench.harness.train import is_main_process
+
+    return is_main_process()
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -280,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--tasks", nargs="+", metavar="TASK", help="config names or upstream aliases (default: all)")
     run_.add_argument("--seeds", nargs="+", type=int, default=[0], metavar="SEED")
     run_.add_argument("--epochs", type=int, help="default: the suite's")
-    run_.add_argument("--batch-size", type=int, help="default: the suite's")
+    run_.add_argument("--batch-size", type=int, help="global batch, divided over processes (default: the suite's)")
     run_.add_argument("--learning-rate", type=float, help="default: the suite's")
     run_.add_argument("--max-length", type=int, help="max nucleotides per sequence (default: the task's)")
     run_.add_argument("--long-sequences", choices=["truncate", "window"], default="truncate",
@@ -296,9 +374,59 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--regime", choices=["finetune", "probe", "zeroshot"], default="finetune",
                       help="finetune: train backbone + head; probe: frozen backbone, cached features, linear model "
                            "(scikit-learn); zeroshot: language-model likelihoods on tasks that define them")
+    run_.add_argument("--gradient-accumulation-steps", type=int, default=1, help="batches per optimizer step")
+    run_.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32",
+                      help="mixed precision for fine-tuning (bf16 on recent GPUs; fp32 on CPU)")
+    run_.add_argument("--streaming", action="store_true", help="train from a stream of the train split (sets larger "
+                                                               "than memory); validation and test are held in memory")
     run_.add_argument("--overwrite", action="store_true", help="recompute units that are already done")
     run_.add_argument("--no-progress", action="store_true", help="no progress bars")
     run_.set_defaults(func=_cmd_run)
+
+    sweep = sub.add_parser("sweep", help="a grid of models x suites x seeds, in shards (local, submitit, Slurm)")
+    sweep_sub = sweep.add_subparsers(dest="sweep_command", required=True, metavar="ACTION")
+    sweep_parsers = {
+        "run": (sweep_sub.add_parser("run", help="run one shard of the grid here (all of it by default)"),
+                _cmd_sweep_run),
+        "submit": (sweep_sub.add_parser("submit", help="one submitit array job, one task per shard"),
+                   _cmd_sweep_submit),
+        "status": (sweep_sub.add_parser("status", help="done / missing / failed units of the grid"),
+                   _cmd_sweep_status),
+        "merge": (sweep_sub.add_parser("merge", help="leaderboard tables of the results store, printed"),
+                  _cmd_sweep_merge),
+    }
+    for name, (p, func) in sweep_parsers.items():
+        p.set_defaults(func=func)
+        p.add_argument("--output-dir", help="the shared results store (default: $GFMBENCH_HOME/results)")
+        if name == "merge":
+            p.add_argument("--output", help="leaderboard tables folder (default: $GFMBENCH_HOME/leaderboard)")
+            continue
+        p.add_argument("--models", nargs="+", required=True, metavar="MODEL")
+        p.add_argument("--suites", nargs="+", required=True, metavar="SUITE")
+        p.add_argument("--tasks", nargs="+", metavar="TASK", help="only these tasks (default: every task)")
+        p.add_argument("--seeds", nargs="+", type=int, default=[0], metavar="SEED")
+        p.add_argument("--regime", choices=["finetune", "probe", "zeroshot"], default="finetune")
+        if name == "status":
+            p.add_argument("--all", action="store_true", help="list done units too")
+            continue
+        for flag, kind in (("--epochs", int), ("--batch-size", int), ("--learning-rate", float),
+                           ("--max-length", int)):
+            p.add_argument(flag, type=kind)
+        p.add_argument("--dataset-revision")
+        p.add_argument("--shards", type=int, default=1, help="split the grid into N shards (stable hash)")
+        p.add_argument("--no-progress", action="store_true", help="no progress bars")
+        if name == "run":
+            p.add_argument("--shard-index", type=int, default=0, help="which shard to run (0-based)")
+        else:
+            p.add_argument("--executor", choices=["auto", "local", "slurm", "debug"], default="auto",
+                           help="auto: Slurm when sbatch is available, else local processes")
+            p.add_argument("--log-dir", help="submitit logs (default: $GFMBENCH_HOME/sweeps)")
+            p.add_argument("--timeout-min", type=int, default=24 * 60)
+            p.add_argument("--cpus-per-task", type=int)
+            p.add_argument("--gpus-per-node", type=int)
+            p.add_argument("--slurm-partition")
+            p.add_argument("--slurm-array-parallelism", type=int, help="shards running at once")
+            p.add_argument("--no-wait", action="store_true", help="return after submitting")
 
     audit = sub.add_parser("audit", help="train/test leakage: exact and near-duplicate sequences across splits")
     audit.add_argument("suite", help="suite name (e.g. rgb)")

@@ -22,9 +22,16 @@ class TaskDataError(GfmbenchError):
 
 @dataclass
 class TaskData:
-    splits: dict[str, Any]  # split name -> datasets.Dataset
+    splits: dict[str, Any]  # split name -> datasets.Dataset (train: an IterableDataset when streaming)
     dataset_revision: str  # exact commit sha of the dataset repo
     validation_source: str
+    train_rows: int | None = None  # known without reading the data (from the dataset card) when streaming
+
+    @property
+    def streaming(self) -> bool:
+        import datasets
+
+        return isinstance(self.splits.get("train"), datasets.IterableDataset)
 
 
 def dataset_sha(repo_id: str, revision: str) -> str:
@@ -34,12 +41,15 @@ def dataset_sha(repo_id: str, revision: str) -> str:
 
 
 def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None, seed: int = 0,
-                   need_train: bool = True) -> TaskData:
+                   need_train: bool = True, streaming: bool = False) -> TaskData:
     """The config's splits at `revision` (default: the suite's release tag). Without `need_train` (zero-shot
-    scoring) only the test split is required."""
+    scoring) only the test split is required. With `streaming`, train is read as a stream (for sets larger than
+    memory) and only validation and test are held in memory."""
     import datasets
 
     revision = revision or suite.tag
+    if streaming:
+        return _streaming_task_data(suite, task, revision)
     try:
         ds = datasets.load_dataset(suite.dataset_repo, task.config, revision=revision)
     except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
@@ -65,6 +75,29 @@ def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None
         source = f"carved from train: {fraction:.0%}, seed {seed} (datasets train_test_split)"
         log.info("%s: %s", task.config, source)
     return TaskData(splits=splits, dataset_revision=sha, validation_source=source)
+
+
+def _streaming_task_data(suite: SuiteSpec, task: TaskSpec, revision: str) -> TaskData:
+    import datasets
+
+    try:
+        streams = datasets.load_dataset(suite.dataset_repo, task.config, revision=revision, streaming=True)
+    except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
+        raise MissingDataError(f"{suite.dataset_repo}/{task.config}@{revision} could not be loaded: {exc}") from None
+    missing = [name for name in ("train", "validation", "test") if name not in streams]
+    if missing:
+        raise TaskDataError(f"{task.config}: streaming needs upstream train, validation and test splits; missing "
+                            f"{missing} at {revision} (a validation split cannot be carved from a stream)")
+    train = streams["train"]
+    rows = info.num_examples if (info := (train.info.splits or {}).get("train")) else None
+    if not rows:
+        raise TaskDataError(f"{task.config}: the dataset card at {revision} gives no train row count, which "
+                            "streaming needs to plan the training steps")
+    check_labels(task, train.features)
+    held = {name: datasets.Dataset.from_list(list(streams[name]), features=streams[name].features)
+            for name in ("validation", "test")}
+    return TaskData(splits={"train": train, **held}, dataset_revision=dataset_sha(suite.dataset_repo, revision),
+                    validation_source="upstream validation split", train_rows=rows)
 
 
 def check_labels(task: TaskSpec, features: Any) -> None:
@@ -162,6 +195,36 @@ def _windows(task: TaskSpec, example_id: str, sequence: str, reference: Any, ext
         out.append(Example(id=example_id, encoded=enc, labels=labels, reference=reference, extra=extra,
                            window=(start, len(sequence))))
     return out
+
+
+class RowBatch:
+    """A batch of rows (dict of columns) where `build_examples` expects a datasets split."""
+
+    def __init__(self, columns: dict[str, list[Any]]) -> None:
+        self.columns = columns
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        return self.columns
+
+
+def streamed_examples(task: TaskSpec, stream: Any, tokenizer: Any, fmt: InputFormat, max_length: int,
+                      long_sequences: str = "truncate", chunk: int = 1000) -> Any:
+    """A torch IterableDataset over a streamed split: rows are tokenised and aligned in chunks as they arrive,
+    after a seeded shuffle buffer; `set_epoch` reshuffles per epoch (the Trainer calls it)."""
+    import torch
+
+    class StreamedExamples(torch.utils.data.IterableDataset):
+        def set_epoch(self, epoch: int) -> None:
+            stream.set_epoch(epoch)
+
+        def __iter__(self):  # noqa: ANN204
+            view = TorchExamples(task, [])
+            for columns in stream.iter(batch_size=chunk):
+                view.examples = build_examples(task, RowBatch(columns), tokenizer, fmt, max_length, long_sequences)
+                for index in range(len(view.examples)):
+                    yield view[index]
+
+    return StreamedExamples()
 
 
 class TorchExamples:

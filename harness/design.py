@@ -212,23 +212,67 @@ def design(target: str, proposer: Any = random_proposer, population: int = 20, g
                         folds=evaluate.folds, seconds=time.process_time() - start, history=history)
 
 
-def inverse_fold(target: str, seed: int = 0, time_budget: float = 20.0) -> DesignResult:
-    """ViennaRNA's own `RNA.inverse_fold`, restarted from random sequences until solved or out of time."""
+def _inverse_fold_worker(target: str, seed: int, results: Any) -> None:
+    """Restart `RNA.inverse_fold` from random sequences forever, sending each attempt (sequence, distance)."""
     import RNA
 
     rng = random.Random(seed)
     RNA.cvar.give_up = 0
-    start, tries, best, best_distance = time.process_time(), 0, "", len(target)
-    while time.process_time() - start < time_budget:
-        tries += 1
+    while True:
         found, _ = RNA.inverse_fold("".join(rng.choice(BASES) for _ in target), target)
         distance = RNA.bp_distance(RNA.fold(found)[0], target)
-        if distance < best_distance or not best:
-            best, best_distance = found, distance
+        results.send((found, distance, time.process_time()))  # the child's own CPU time so far
         if distance == 0:
-            break
+            return
+
+
+def inverse_fold(target: str, seed: int = 0, time_budget: float = 20.0) -> DesignResult:
+    """ViennaRNA's own `RNA.inverse_fold`, restarted from random sequences until solved or out of time.
+
+    One `inverse_fold` call cannot be interrupted and can run for minutes on a long target, so the attempts run in a
+    child process that is stopped when its CPU time reaches the budget: every method gets the same CPU budget."""
+    import multiprocessing
+
+    import psutil
+    import RNA
+
+    receive, send = multiprocessing.Pipe(duplex=False)
+    worker = multiprocessing.get_context("fork").Process(target=_inverse_fold_worker, args=(target, seed, send),
+                                                         daemon=True)
+    worker.start()
+    send.close()
+    child = psutil.Process(worker.pid)
+    tries, best, best_distance, used = 0, "", len(target), 0.0
+
+    def drain(wait: float) -> None:
+        nonlocal tries, best, best_distance, used
+        try:
+            while receive.poll(wait):
+                found, distance, cpu = receive.recv()
+                used = max(used, cpu)
+                tries += 1
+                if distance < best_distance or not best:
+                    best, best_distance = found, distance
+        except EOFError:  # the worker finished (solved) and closed its end
+            pass
+
+    try:
+        while worker.is_alive() and used < time_budget:
+            drain(0.05)
+            try:
+                times = child.cpu_times()
+                used = max(used, times.user + times.system)
+            except psutil.NoSuchProcess:
+                break
+    finally:
+        worker.kill()
+        worker.join()
+    drain(0)  # attempts that arrived before the stop
+    if not best:  # not a single attempt finished within the budget
+        return DesignResult(target=target, sequence="", solved=False, distance=len(target), folds=0, seconds=used,
+                            history=[])
     return DesignResult(target=target, sequence=best, solved=RNA.fold(best)[0] == target, distance=best_distance,
-                        folds=tries, seconds=time.process_time() - start, history=[])
+                        folds=tries, seconds=used, history=[])
 
 
 def fitness_plot(result: DesignResult, path: str | Path) -> Path:

@@ -146,6 +146,9 @@ def environment() -> dict[str, str]:
 
         env["gpu"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
         env["torch_threads"] = str(torch.get_num_threads())
+        import os
+
+        env["processes"] = os.environ.get("WORLD_SIZE", "1")  # torchrun / accelerate launch
     except ImportError:  # pragma: no cover - torch is a dependency
         env["gpu"] = "unknown"
     return env

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shlex
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from gfmbench.errors import GfmbenchError
 from gfmbench.harness.data import load_task_data
 from gfmbench.harness.models import ResolvedModel, check_remote_code, resolve_model
 from gfmbench.harness.results import Cost, UnitKey, UnitResult, environment, read_unit, write_unit
-from gfmbench.harness.train import Hyperparameters, train_unit
+from gfmbench.harness.train import Hyperparameters, is_main_process, train_unit, wait_for_all_processes, world_size
 from gfmbench.metrics.aggregate import mean_std
 from gfmbench.suites.registry import all_tasks, get_suite, get_task
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
@@ -40,6 +41,10 @@ class RunConfig:
     max_length: int | None = None
     long_sequences: str = "truncate"  # "window": sliding windows for token tasks
     regime: str = "finetune"  # "probe": frozen backbone + linear model; "zeroshot": LM likelihoods, no training
+    gradient_accumulation_steps: int = 1
+    precision: str = "fp32"  # "bf16" / "fp16" mixed precision (fine-tuning)
+    write_cards: bool = True  # sweeps write cards once, at merge time
+    streaming: bool = False  # fine-tune from `load_dataset(..., streaming=True)` (train sets larger than memory)
     output_dir: Path | None = None
     overwrite: bool = False
     trust_remote_code: bool = False
@@ -110,6 +115,9 @@ def hyperparameters(suite: SuiteSpec, task: TaskSpec, config: RunConfig) -> Hype
         patience=defaults.patience,
         max_length=config.max_length or task.max_length,
         long_sequences=config.long_sequences,
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        precision=config.precision,
+        streaming=config.streaming,
     )
 
 
@@ -133,7 +141,7 @@ def all_zeroshot_tasks() -> list[str]:
 
 
 def _compute_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Any, hp: Hyperparameters, seed: int,
-                  config: RunConfig) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
+                  config: RunConfig, unit_folder: Path) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
     if config.regime == "probe":
         from gfmbench.harness.probe import probe_unit
 
@@ -142,8 +150,16 @@ def _compute_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: 
         from gfmbench.harness.zeroshot import zeroshot_unit
 
         return zeroshot_unit(task, model, data, hp.max_length, config.trust_remote_code, config.progress)
-    with tempfile.TemporaryDirectory(prefix="gfmbench-unit-") as work:
-        return train_unit(suite, task, model, data, hp, seed, Path(work), config.trust_remote_code, config.progress)
+    if world_size() > 1:  # every process must see the checkpoints the main process saves: a shared folder
+        work = unit_folder.parent / f".{unit_folder.name}.work"
+        try:
+            return train_unit(suite, task, model, data, hp, seed, work, config.trust_remote_code, config.progress)
+        finally:
+            wait_for_all_processes()
+            if is_main_process():
+                shutil.rmtree(work, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="gfmbench-unit-") as tmp:
+        return train_unit(suite, task, model, data, hp, seed, Path(tmp), config.trust_remote_code, config.progress)
 
 
 def _regime_hyperparameters(hp: Hyperparameters, details: dict[str, Any], regime: str) -> dict[str, Any]:
@@ -160,12 +176,17 @@ def run(config: RunConfig) -> RunReport:
     tasks = resolve_tasks(suite, config.tasks)
     if config.regime == "zeroshot":
         tasks = zeroshot_tasks(tasks)
+    if config.streaming and config.regime != "finetune":
+        raise GfmbenchError(f"--streaming is for fine-tuning; the {config.regime} regime reads its splits whole")
+    if world_size() > 1 and config.regime != "finetune":
+        raise GfmbenchError(f"the {config.regime} regime runs in one process; launch it without torchrun/accelerate")
     model = resolve_model(config.model)
     check_remote_code(model, config.trust_remote_code)
     output_dir = Path(config.output_dir) if config.output_dir else default_output_dir()
     outcomes: list[UnitOutcome] = []
     for task in tasks:
-        data = load_task_data(suite, task, config.dataset_revision, need_train=config.regime != "zeroshot")
+        data = load_task_data(suite, task, config.dataset_revision, need_train=config.regime != "zeroshot",
+                              streaming=config.streaming)
         hp = hyperparameters(suite, task, config)
         for seed in config.seeds:
             key = UnitKey(model_id=model.model_id, model_sha=model.sha, model_content=model.content_id,
@@ -179,7 +200,7 @@ def run(config: RunConfig) -> RunReport:
                 outcomes.append(UnitOutcome(folder, existing, reused=True))
                 continue
             log.info("%s seed %d: %s %s", task.config, seed, config.regime, model.short)
-            metrics, predictions, details = _compute_unit(suite, task, model, data, hp, seed, config)
+            metrics, predictions, details = _compute_unit(suite, task, model, data, hp, seed, config, folder)
             result = UnitResult(
                 key=key,
                 suite_version=suite.version,
@@ -200,12 +221,17 @@ def run(config: RunConfig) -> RunReport:
                 command=config.command,
                 timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             )
-            write_unit(folder, result, predictions)
+            if is_main_process():  # under torchrun/accelerate every process trained; one writes
+                write_unit(folder, result, predictions)
+            wait_for_all_processes()
             outcomes.append(UnitOutcome(folder, result, reused=False))
     report = RunReport(model=model, suite=suite, units=outcomes, output_dir=output_dir, regime=config.regime)
+    if not is_main_process():
+        return report
     from gfmbench.harness.cards import write_cards
 
-    write_cards(report)
+    if config.write_cards:
+        write_cards(report)
     if config.push_to:
         from gfmbench.harness.cards import push_results
 

@@ -13,7 +13,15 @@ from typing import Any
 
 
 from gfmbench.harness.align import detect_input_format
-from gfmbench.harness.data import Collator, TaskData, TorchExamples, build_examples, num_outputs
+from gfmbench.harness.data import (
+    Collator,
+    RowBatch,
+    TaskData,
+    TorchExamples,
+    build_examples,
+    num_outputs,
+    streamed_examples,
+)
 from gfmbench.harness.models import ResolvedModel, load_model_for_task, load_tokenizer, max_positions
 from gfmbench.harness.results import peak_rss_mb
 from gfmbench.harness.scoring import example_outputs, primary_confidence_interval, score_predictions
@@ -31,6 +39,9 @@ class Hyperparameters:
     patience: int
     max_length: int  # nucleotides
     long_sequences: str = "truncate"  # or "window" (token tasks): half-overlapping windows, merged per nucleotide
+    gradient_accumulation_steps: int = 1
+    precision: str = "fp32"  # "bf16" or "fp16": mixed precision, passed to the Trainer
+    streaming: bool = False  # train read as a stream (shuffle buffer), validation and test in memory
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -99,6 +110,47 @@ def check_order(label_ids: Any, examples: list[Any]) -> None:
                                "changed (a length-grouped or shuffled evaluation sampler?)")
 
 
+def world_size() -> int:
+    """Processes of this run (`torchrun` / `accelerate launch` set WORLD_SIZE); 1 for a plain process."""
+    import os
+
+    return int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def is_main_process() -> bool:
+    import os
+
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def wait_for_all_processes() -> None:
+    """A barrier when running distributed, so no process reads a unit before the main one has written it."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
+
+def per_device_batch(hp: Hyperparameters) -> int:
+    """`batch_size` is the global batch (all processes, before accumulation), so that a unit's training does not
+    depend on how many devices ran it; each process takes an equal share."""
+    from gfmbench.errors import GfmbenchError
+
+    share = hp.batch_size * 1.0 / (world_size() * hp.gradient_accumulation_steps)
+    if share != int(share) or share < 1:
+        raise GfmbenchError(f"batch size {hp.batch_size} does not divide over {world_size()} process(es) x "
+                            f"{hp.gradient_accumulation_steps} accumulation step(s)")
+    return int(share)
+
+
+STREAM_SHUFFLE_BUFFER = 10_000  # rows held for shuffling when training from a stream
+
+
+def _first_rows(stream: Any) -> Any:
+    rows = list(stream)
+    return RowBatch({k: [r[k] for r in rows] for k in rows[0]})
+
+
 def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: TaskData, hp: Hyperparameters,
                seed: int, work_dir: Path, trust_remote_code: bool = False,
                progress: bool = True) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
@@ -113,9 +165,19 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
     limit = min(max_positions(model, trust_remote_code), tokenizer.model_max_length)
     max_tokens = min(hp.max_length + tokenizer.num_special_tokens_to_add(), limit)
     windows = hp.long_sequences == "window" and task.is_token_level
-    examples = {name: build_examples(task, data.splits[name], tokenizer, fmt, max_tokens,
-                                     "window" if windows else "truncate")
-                for name in ("train", "validation", "test")}
+    mode = "window" if windows else "truncate"
+    examples = {name: build_examples(task, data.splits[name], tokenizer, fmt, max_tokens, mode)
+                for name in (("validation", "test") if data.streaming else ("train", "validation", "test"))}
+    if data.streaming:  # the head's size from the first streamed rows; training reads the stream itself
+        first = data.splits["train"].take(64)
+        examples["train"] = build_examples(task, _first_rows(first), tokenizer, fmt, max_tokens, mode)
+        stream = data.splits["train"].shuffle(seed=seed, buffer_size=STREAM_SHUFFLE_BUFFER)
+        train_dataset: Any = streamed_examples(task, stream, tokenizer, fmt, max_tokens, mode)
+        steps_per_epoch = math.ceil(data.train_rows / hp.batch_size)  # global batches: any process count
+        schedule: dict[str, Any] = {"max_steps": hp.epochs * steps_per_epoch, "train_sampling_strategy": "sequential"}
+    else:
+        train_dataset = TorchExamples(task, examples["train"])
+        schedule = {"train_sampling_strategy": "group_by_length"}  # length-grouped batches + dynamic padding
     id2label = dict(enumerate(task.labels)) if task.labels and task.type != "multilabel_classification" else None
     network, head = load_model_for_task(model, task.type, num_outputs(task, examples["train"]),
                                         tokenizer.pad_token_id, trust_remote_code, id2label)
@@ -130,8 +192,11 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
     args = TrainingArguments(
         output_dir=str(work_dir / "checkpoints"),
         num_train_epochs=hp.epochs,
-        per_device_train_batch_size=hp.batch_size,
-        per_device_eval_batch_size=hp.batch_size,
+        per_device_train_batch_size=per_device_batch(hp),
+        per_device_eval_batch_size=per_device_batch(hp),
+        gradient_accumulation_steps=hp.gradient_accumulation_steps,
+        bf16=hp.precision == "bf16",
+        fp16=hp.precision == "fp16",
         learning_rate=hp.learning_rate,
         weight_decay=hp.weight_decay,
         eval_strategy="epoch",
@@ -143,7 +208,7 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         save_total_limit=1,
         seed=seed,
         data_seed=seed,
-        train_sampling_strategy="group_by_length",  # length-grouped batches + dynamic padding: little padding
+        **schedule,
         remove_unused_columns=False,
         report_to=[],
         disable_tqdm=not progress,
@@ -151,11 +216,12 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         save_only_model=True,
         label_names=["labels"],
         dataloader_pin_memory=torch.cuda.is_available(),
+        use_cpu=not torch.cuda.is_available(),  # on CPU, several processes (torchrun) train as DDP over gloo
     )
     trainer = _trainer_class()(
         model=network,
         args=args,
-        train_dataset=TorchExamples(task, examples["train"]),
+        train_dataset=train_dataset,
         eval_dataset=TorchExamples(task, validation),
         data_collator=Collator(task, tokenizer.pad_token_id),
         compute_metrics=compute_metrics,

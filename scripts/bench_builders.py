@@ -3,10 +3,11 @@
 1. build throughput on a large synthetic GUE-format CSV (default 5 million rows) vs a plain polars read + Parquet
    write of the same file (target ratio >= 0.5, as rows per second ours / polars'); reported for the conversion
    alone (validate + write shards) and for the whole `build_suite` (checksum, conversion, card, git commit);
-2. peak RSS of a child process building a synthetic PGB FASTA of N sequences of 1 kb (default 1 million), next to
-   the same build of N/10 sequences: streaming means the figure must not grow with N.
+2. build time and peak RSS of a child process building a synthetic PGB FASTA and a GUE CSV of N sequences, for
+   each N of `--scale` (default 1 million and 10 million, 200 nt; `--fasta N` keeps the old N/10 and N pair of 1 kb
+   sequences): streaming means the peak RSS must not grow with N.
 
-    python scripts/bench_builders.py [--rows 5000000] [--fasta 1000000]
+    python scripts/bench_builders.py [--rows 5000000] [--scale 1000000 10000000] [--length 200]
 """
 
 from __future__ import annotations
@@ -93,24 +94,65 @@ def whole_build(raw: Path, hub: Path) -> float:
     return time.perf_counter() - start
 
 
-def fasta_child(raw: str, hub: str) -> None:
-    """Run in a child process: build one PGB config and print the peak RSS."""
+CHILD_CONFIGS = {"pgb": "poly_a_arabidopsis_thaliana", "gue": "EMP_H3"}
+
+
+def build_child(suite: str, raw: str, hub: str) -> None:
+    """Run in a child process: build one config and print the build time and the peak RSS."""
     from gfmbench.hub.publish import LocalGitBackend
     from gfmbench.loaders.build import build_suite
 
-    build_suite("pgb", raw_dir=raw, configs=["poly_a_arabidopsis_thaliana"], backend=LocalGitBackend(hub),
+    start = time.perf_counter()
+    build_suite(suite, raw_dir=raw, configs=[CHILD_CONFIGS[suite]], backend=LocalGitBackend(hub),
                 verification="no_checks", progress=False)
-    print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(json.dumps({"seconds": time.perf_counter() - start,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def child_build(suite: str, raw: Path, hub: Path) -> dict[str, float]:
+    out = subprocess.run([sys.executable, __file__, "--child", suite, str(raw), str(hub)], capture_output=True,
+                         text=True, check=True, env=os.environ.copy())
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def scale(tmp_path: Path, sizes: list[int], length: int) -> None:
+    """Build time and peak RSS per N for both raw formats; raw files are deleted after each size."""
+    import shutil
+
+    print(f"{'format':<28} {'sequences':>12} {'build s':>9} {'sequences/s':>12} {'peak RSS MiB':>13}")
+    for n in sizes:
+        for suite in ("gue", "pgb"):
+            raw = tmp_path / f"{suite}-{n}"
+            if suite == "pgb":
+                for split in ("train", "validation", "test"):
+                    write_pgb_fasta(raw / "poly_a" / f"arabidopsis_thaliana_{split}.fa", n if split == "train" else 100,
+                                    length)
+            else:
+                for name in ("train", "dev", "test"):
+                    write_gue_csv(raw / "EMP" / "H3" / f"{name}.csv", n if name == "train" else 1000, length)
+            r = child_build(suite, raw, tmp_path / f"hub-{suite}-{n}")
+            label = "GUE CSV" if suite == "gue" else "PGB FASTA"
+            print(f"{label + f', {length} nt':<28} {n:>12,} {r['seconds']:>9.1f} {n / r['seconds']:>12,.0f} "
+                  f"{r['peak_rss_mb']:>13.0f}", flush=True)
+            shutil.rmtree(raw)
+            shutil.rmtree(tmp_path / f"hub-{suite}-{n}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_000_000)
-    parser.add_argument("--fasta", type=int, default=1_000_000)
+    parser.add_argument("--fasta", type=int, help="the N/10 vs N comparison with 1 kb FASTA sequences")
+    parser.add_argument("--scale", nargs="*", type=int, default=[1_000_000, 10_000_000])
+    parser.add_argument("--length", type=int, default=200, help="sequence length for --scale")
+    parser.add_argument("--skip-throughput", action="store_true", help="only the --scale part")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="gfmbench-bench-build-") as tmp:
         tmp_path = Path(tmp)
         os.environ["GFMBENCH_HOME"] = str(tmp_path / "home")
+        if args.scale:
+            scale(tmp_path, args.scale, args.length)
+        if args.skip_throughput:
+            return
         raw = tmp_path / "GUE"
         for name in ("train", "dev", "test"):
             write_gue_csv(raw / "EMP" / "H3" / f"{name}.csv", args.rows if name == "train" else 1000)
@@ -126,20 +168,20 @@ def main(argv: list[str] | None = None) -> None:
                               ("gfmbench build_suite (+checksum, card, git)", t_build)):
             print(f"{name:<44} {seconds:>8.2f} {args.rows / seconds:>12,.0f} {t_polars / seconds:>16.2f}")
         print("target: ratio >= 0.5")
-        peaks = {}
-        for n in (max(1, args.fasta // 10), args.fasta):
-            pgb = tmp_path / f"PGB{n}"
-            for split in ("train", "validation", "test"):
-                write_pgb_fasta(pgb / "poly_a" / f"arabidopsis_thaliana_{split}.fa", n if split == "train" else 100)
-            out = subprocess.run([sys.executable, __file__, "--child", str(pgb), str(tmp_path / f"hub{n}")],
-                                 capture_output=True, text=True, check=True, env=os.environ.copy())
-            peaks[n] = json.loads(out.stdout.strip().splitlines()[-1])["peak_rss_mb"]
-        print(f"PGB FASTA build, 1 kb sequences: " + ", ".join(f"{n:,} sequences -> peak RSS {mb:.0f} MiB"
-                                                              for n, mb in peaks.items()))
+        if args.fasta:
+            peaks = {}
+            for n in (max(1, args.fasta // 10), args.fasta):
+                pgb = tmp_path / f"PGB{n}"
+                for split in ("train", "validation", "test"):
+                    write_pgb_fasta(pgb / "poly_a" / f"arabidopsis_thaliana_{split}.fa",
+                                    n if split == "train" else 100)
+                peaks[n] = child_build("pgb", pgb, tmp_path / f"hub{n}")["peak_rss_mb"]
+            print("PGB FASTA build, 1 kb sequences: " + ", ".join(f"{n:,} sequences -> peak RSS {mb:.0f} MiB"
+                                                                 for n, mb in peaks.items()))
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        fasta_child(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        build_child(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         main()

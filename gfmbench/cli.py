@@ -8,6 +8,7 @@ import logging
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from gfmbench._version import __version__
@@ -100,7 +101,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _leaderboard_tables(args: argparse.Namespace) -> "Path":
+def _leaderboard_tables(args: argparse.Namespace) -> Path:
     from pathlib import Path
 
     from gfmbench.config import gfmbench_home

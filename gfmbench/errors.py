@@ -63,6 +63,10 @@ class HubError(GfmbenchError):
     """Publishing to, or serving, a hub failed."""
 
 
+class ConcurrentUpdateError(HubError):
+    """The branch moved between reading it and committing (another publisher won the race): read again, retry."""
+
+
 class UnknownNameError(GfmbenchError, KeyError):
     """A name (task, suite, config) is not registered; the message suggests the closest ones."""
 

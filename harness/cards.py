@@ -131,12 +131,54 @@ def write_cards(report: RunReport) -> Path | None:
     return folder
 
 
+PUBLISH_ATTEMPTS = 12
+
+
+def _publish_with_retries(backend: Any, repo: str, operations: list[Any], results: list[Any], message: str) -> str:
+    """Commit our units plus an aggregated table rebuilt from everything in the repo, on top of the head we read.
+    If another publisher committed in between, the commit is refused (parent check), so we read again and retry:
+    concurrent publishers all land, and the table always covers every unit in the repo."""
+    import io
+    import random
+    import time
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from huggingface_hub import CommitOperationAdd
+
+    from gfmbench.errors import ConcurrentUpdateError
+    from gfmbench.harness.results import UnitResult as Result
+    from gfmbench.hub.publish import publish
+
+    ours = {op.path_in_repo for op in operations}
+    for attempt in range(PUBLISH_ATTEMPTS):
+        head = backend.head(repo)
+        everything = list(results)
+        for path in backend.list_files(repo, revision=head or "main") if head else []:
+            if not path.endswith(f"/{RESULT_FILE}") or path in ours:
+                continue
+            try:
+                everything.append(Result.model_validate_json(backend.read_file(repo, path, revision=head) or b""))
+            except ValueError:
+                log.warning("%s:%s is not a valid result; left out of the aggregated table", repo, path)
+        buffer = io.BytesIO()
+        pq.write_table(pa.Table.from_pylist(aggregate_rows(everything)), buffer, compression="zstd")
+        table = CommitOperationAdd("aggregated/results.parquet", buffer.getvalue())
+        try:
+            return publish(backend, repo, [*operations, table], message, parent_commit=head).commit
+        except ConcurrentUpdateError:
+            if attempt == PUBLISH_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))  # jittered backoff: the racers spread out
+            log.info("%s moved while publishing; retrying (%d)", repo, attempt + 1)
+    raise AssertionError("unreachable")
+
+
 def push_results(report: RunReport, results_repo: str, backend: Any | None = None) -> dict[str, str]:
     """Publish every unit (result + predictions) and a rebuilt aggregated table to `results_repo` (a dataset), and
     the eval results YAML to the model repo when the model comes from a hub."""
     from huggingface_hub import CommitOperationAdd
 
-    from gfmbench.harness.results import UnitResult as Result
     from gfmbench.hub.publish import publish, select_backend
 
     backend = backend if backend is not None else select_backend()
@@ -146,25 +188,9 @@ def push_results(report: RunReport, results_repo: str, backend: Any | None = Non
         for name in (RESULT_FILE, unit.result.predictions_file):
             operations.append(CommitOperationAdd(f"{prefix}/{name}", str(unit.folder / name)))
     backend.create_repo(results_repo, "dataset")
-    ours = {op.path_in_repo for op in operations}
-    existing = [p for p in backend.list_files(results_repo) if p.endswith(f"/{RESULT_FILE}") and p not in ours]
-    results = [u.result for u in report.units]
-    for path in existing:
-        raw = backend.read_file(results_repo, path)
-        try:
-            results.append(Result.model_validate_json(raw or b""))
-        except ValueError:
-            log.warning("%s:%s is not a valid result; left out of the aggregated table", results_repo, path)
-    import io
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    buffer = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(aggregate_rows(results)), buffer, compression="zstd")
-    operations.append(CommitOperationAdd("aggregated/results.parquet", buffer.getvalue()))
-    commits = {results_repo: publish(backend, results_repo, operations,
-                                     f"Results of {report.model.short} on {report.suite.name}").commit}
+    commit = _publish_with_retries(backend, results_repo, operations, [u.result for u in report.units],
+                                   f"Results of {report.model.short} on {report.suite.name}")
+    commits = {results_repo: commit}
     if not Path(report.model.model_id).exists():  # a hub model: add the Hub-native eval results to its repo
         endpoint = getattr(getattr(backend, "api", None), "endpoint", None) or "local-hub"
         entries = eval_result_entries(report, source_url=f"{endpoint}/datasets/{results_repo}")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from gfmbench.config import hub_root
-from gfmbench.errors import HubError
+from gfmbench.errors import ConcurrentUpdateError, HubError
 
 if TYPE_CHECKING:
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete
@@ -188,7 +188,8 @@ class LocalGitBackend:
         current = self._resolve(repo, "refs/heads/main")
         parent = parent_commit if parent_commit is not None else current
         if parent_commit is not None and parent_commit != current:
-            raise HubError(f"{repo_id}: main moved (expected parent {parent_commit}, found {current}); retry")
+            raise ConcurrentUpdateError(f"{repo_id}: main moved (expected parent {parent_commit}, found {current}); "
+                                        "retry")
         with tempfile.TemporaryDirectory(prefix="gfmbench-index-") as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             if parent is not None:
@@ -228,7 +229,8 @@ class LocalGitBackend:
         expected_old = parent if parent is not None else "0" * 40
         swap = self._git(repo, "update-ref", "refs/heads/main", new, expected_old, check=False)
         if swap.returncode != 0:
-            raise HubError(f"{repo_id}: main moved while committing ({swap.stderr.decode().strip()}); retry")
+            raise ConcurrentUpdateError(f"{repo_id}: main moved while committing ({swap.stderr.decode().strip()}); "
+                                        "retry")
         log.info("committed %s to %s/%s", new[:12], REPO_TYPES[repo_type], repo_id)
         return new
 
@@ -309,14 +311,22 @@ class HubBackend:
         parent_commit: str | None = None,
         create_pr: bool = False,
     ) -> str:
-        info = self.api.create_commit(
-            repo_id,
-            operations=list(operations),
-            commit_message=message,
-            repo_type=repo_type,
-            parent_commit=parent_commit,
-            create_pr=create_pr,
-        )
+        from huggingface_hub.errors import HfHubHTTPError
+
+        try:
+            info = self.api.create_commit(
+                repo_id,
+                operations=list(operations),
+                commit_message=message,
+                repo_type=repo_type,
+                parent_commit=parent_commit,
+                create_pr=create_pr,
+            )
+        except HfHubHTTPError as exc:
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            if parent_commit is not None and status in (409, 412):  # the Hub's answer to a stale parent commit
+                raise ConcurrentUpdateError(f"{repo_id}: main moved since {parent_commit[:12]}; retry") from None
+            raise
         return info.oid
 
     def can_write(self, repo_id: str) -> bool:

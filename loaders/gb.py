@@ -42,6 +42,17 @@ def read_intervals(path: Path) -> list[dict[str, Any]]:
     """Parse one `<class>.csv.gz` interval list; errors name the file, line and field."""
     import csv
 
+    try:
+        return _read_intervals(path)
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(f"not UTF-8 text ({exc.reason})", file=path) from None
+    except (OSError, EOFError, csv.Error) as exc:  # a damaged gzip stream, a NUL byte, ...
+        raise DataFormatError(f"unreadable interval file ({exc})", file=path) from None
+
+
+def _read_intervals(path: Path) -> list[dict[str, Any]]:
+    import csv
+
     opener = gzip.open if path.suffix == ".gz" else open
     rows = []
     with opener(path, "rt", encoding="utf-8", newline="") as handle:

@@ -94,25 +94,33 @@ class FastaSource:
         from Bio.SeqIO.FastaIO import SimpleFastaParser
 
         width: list[int] = []
+        number = 0
         with open(path, encoding="utf-8") as handle:
-            first = handle.read(1)
-            if first and first != ">":
-                raise DataFormatError("not a FASTA file (the first character is not '>')", file=path, line=1)
-            handle.seek(0)
-            for number, (header, sequence) in enumerate(SimpleFastaParser(handle), start=1):
-                name, label = parse_label(path, number, header, task, width)
-                ctx = RecordContext(file=path, line=None, index=number - 1)  # type: ignore[arg-type]
-                try:
-                    seq = ctx.sequence(sequence, task, "sequence")
-                except DataFormatError as exc:
-                    raise DataFormatError(f"record {number} ({name}): {exc.reason}", file=path,
-                                          field="sequence") from None
-                row: dict[str, Any] = {"sequence": seq, "name": name}
-                if isinstance(label, dict):
-                    row.update(label)
-                else:
-                    row["label"] = label
-                yield row
+            try:
+                first = handle.read(1)
+                if first and first != ">":
+                    raise DataFormatError("not a FASTA file (the first character is not '>')", file=path, line=1)
+                handle.seek(0)
+                for number, (header, sequence) in enumerate(SimpleFastaParser(handle), start=1):
+                    yield self._row(path, task, number, header, sequence, width)
+            except UnicodeDecodeError as exc:
+                raise DataFormatError(f"not UTF-8 text ({exc.reason}) in or after record {number + 1}",
+                                      file=path) from None
+
+    def _row(self, path: Path, task: TaskSpec, number: int, header: str, sequence: str,
+             width: list[int]) -> dict[str, Any]:
+        name, label = parse_label(path, number, header, task, width)
+        ctx = RecordContext(file=path, line=None, index=number - 1)  # type: ignore[arg-type]
+        try:
+            seq = ctx.sequence(sequence, task, "sequence")
+        except DataFormatError as exc:
+            raise DataFormatError(f"record {number} ({name}): {exc.reason}", file=path, field="sequence") from None
+        row: dict[str, Any] = {"sequence": seq, "name": name}
+        if isinstance(label, dict):
+            row.update(label)
+        else:
+            row["label"] = label
+        return row
 
 
 SOURCE = FastaSource()

@@ -90,11 +90,15 @@ def allowed_symbols(task: TaskSpec) -> set[str]:
 def iter_json_lines(path: Path) -> Iterator[tuple[RecordContext, dict[str, Any]]]:
     """Yield (context, record) for each non-blank line of a JSON Lines file."""
     index = 0
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
+    with open(path, "rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            ctx = RecordContext(file=path, line=line_no, index=index)
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ctx.error(None, f"not UTF-8 text ({exc.reason} at column {exc.start + 1})") from None
             if not line.strip():
                 continue
-            ctx = RecordContext(file=path, line=line_no, index=index)
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:

@@ -181,7 +181,14 @@ def push_results(report: RunReport, results_repo: str, backend: Any | None = Non
 
     from gfmbench.hub.publish import publish, select_backend
 
+    from gfmbench.errors import HubError
+    from gfmbench.leaderboard.table import validate_card
+
     backend = backend if backend is not None else select_backend()
+    for unit in report.units:  # the leaderboard would refuse it: refuse to publish it in the first place
+        _, reason, _ = validate_card(str(unit.folder), unit.result.model_dump_json())
+        if reason is not None:
+            raise HubError(f"{unit.folder}: not published: {reason}")
     operations = []
     for unit in report.units:
         prefix = unit.folder.relative_to(report.output_dir).as_posix()

@@ -51,3 +51,13 @@ def atomic_write(path: str | Path, data: bytes | str) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_bytes(payload)
     return Path(path)
+
+
+def remove_stale_temp_files(folder: str | Path) -> int:
+    """Delete temp files a killed writer left in `folder` (only call this for a folder this process owns, e.g. the
+    unit it is about to compute); returns how many were removed."""
+    removed = 0
+    for stale in Path(folder).glob(".*.tmp"):
+        stale.unlink(missing_ok=True)
+        removed += 1
+    return removed

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from gfmbench.atomic import remove_stale_temp_files
 from gfmbench.config import gfmbench_home
 from gfmbench.errors import GfmbenchError
 from gfmbench.harness.data import load_task_data
@@ -199,6 +200,8 @@ def run(config: RunConfig) -> RunReport:
                 log.info("%s seed %d: already done, reused (%s)", task.config, seed, folder)
                 outcomes.append(UnitOutcome(folder, existing, reused=True))
                 continue
+            if is_main_process() and folder.is_dir():
+                remove_stale_temp_files(folder)  # left by a killed earlier attempt at this unit
             log.info("%s seed %d: %s %s", task.config, seed, config.regime, model.short)
             metrics, predictions, details = _compute_unit(suite, task, model, data, hp, seed, config, folder)
             result = UnitResult(

@@ -1,0 +1,87 @@
+"""Fault injection: a 3-task x 3-seed run on a tiny model is killed with SIGKILL at 20 seeded random moments and
+restarted each time. No finished unit is lost or recomputed, no partial file is ever read as a result, and the final
+table equals an uninterrupted run's."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gfmbench.hub.publish import LocalGitBackend
+from gfmbench.hub.server import local_hub
+from tests.test_harness_task_types import synthetic_rgb
+
+pytestmark = pytest.mark.slow
+KILLS = 20
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory):
+    from gfmbench.harness.tiny import publish_tiny_models
+    from gfmbench.loaders.build import build_suite
+
+    tmp = tmp_path_factory.mktemp("faults")
+    raw = synthetic_rgb(tmp, random.Random(5))
+    backend = LocalGitBackend(tmp / "hub")
+    build_suite("rgb", raw_dir=raw, configs=["TE_Rice", "mRNA_degrade", "Region_Rice"], backend=backend,
+                verification="no_checks", progress=False)
+    publish_tiny_models(backend, ["gfmbench/tiny-random-bert-nt"])
+    with local_hub(root=tmp / "hub") as server:
+        yield {**server.env(), "GFMBENCH_HOME": str(tmp / "home"), "HF_HOME": str(tmp / "hf")}
+
+
+def command(out: Path) -> list[str]:
+    return [sys.executable, "-m", "gfmbench", "run", "--model", "gfmbench/tiny-random-bert-nt", "--suite", "rgb",
+            "--tasks", "TE_Rice", "mRNA_degrade", "Region_Rice", "--seeds", "0", "1", "2", "--epochs", "1",
+            "--batch-size", "8", "--output-dir", str(out), "--no-progress"]
+
+
+def finished(out: Path) -> dict[Path, int]:
+    """Units the harness would reuse, with the mtime of their result (all must be complete and valid)."""
+    from gfmbench.harness.results import read_unit
+
+    units = {}
+    for path in out.rglob("result.json"):
+        assert read_unit(path.parent) is not None, f"{path} is not a complete unit"
+        units[path] = path.stat().st_mtime_ns
+    return units
+
+
+def metrics(out: Path) -> dict[tuple[str, int], dict]:
+    return {(d["key"]["task"], d["key"]["seed"]): d["metrics"] for d in
+            (json.loads(p.read_text()) for p in out.rglob("result.json"))}
+
+
+def test_twenty_kills_then_the_same_table(hub, tmp_path: Path) -> None:
+    reference = subprocess.run(command(tmp_path / "reference"), env=hub, capture_output=True, text=True, timeout=900)
+    assert reference.returncode == 0, reference.stderr[-3000:]
+    out = tmp_path / "killed"
+    rng = random.Random(2026)
+    interrupted = 0
+    for _ in range(KILLS):
+        before = finished(out)
+        proc = subprocess.Popen(command(out), env=hub, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        time.sleep(rng.uniform(0.5, 12.0))
+        if proc.poll() is None:
+            interrupted += 1
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        after = finished(out)  # every unit on disk is complete and valid
+        for path, mtime in before.items():
+            assert after.get(path) == mtime, f"{path} was lost or recomputed"
+    final = subprocess.run(command(out), env=hub, capture_output=True, text=True, timeout=900)
+    assert final.returncode == 0, final.stderr[-3000:]
+    assert interrupted >= KILLS // 2, f"only {interrupted} of {KILLS} kills interrupted a running process"
+    assert metrics(out) == metrics(tmp_path / "reference")
+    assert len(metrics(out)) == 9
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    print(f"{KILLS} kills, {interrupted} while running; final table identical to the uninterrupted run")

@@ -85,3 +85,48 @@ def test_twenty_kills_then_the_same_table(hub, tmp_path: Path) -> None:
     assert len(metrics(out)) == 9
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
     print(f"{KILLS} kills, {interrupted} while running; final table identical to the uninterrupted run")
+
+
+def test_kills_during_builds_and_publishes_leave_the_old_commit_or_the_new(tmp_path: Path) -> None:
+    raw = synthetic_rgb(tmp_path, random.Random(6))
+    hub = tmp_path / "hub"
+    backend = LocalGitBackend(hub)
+    build = [sys.executable, "-m", "gfmbench", "build", "rgb", "--raw-dir", str(raw), "--no-verify", "--force-tag",
+             "--configs", "TE_Rice", "mRNA_degrade", "Region_Rice", "--hub-root", str(hub), "--no-progress"]
+    env = {**os.environ, "GFMBENCH_HOME": str(tmp_path / "home")}
+    assert subprocess.run(build, env=env, capture_output=True, timeout=600).returncode == 0
+    old = backend.head("gfmbench/rgb")
+    publish = ("import sys; from pathlib import Path; from huggingface_hub import CommitOperationAdd;"
+               "from gfmbench.hub.publish import LocalGitBackend, publish;"
+               "ops = [CommitOperationAdd(f'f/{i}.txt', (sys.argv[2] * 2000 + str(i)).encode()) for i in range(400)];"
+               "publish(LocalGitBackend(sys.argv[1]), 'gfmbench/rgb', ops, 'many files')")
+    rng = random.Random(7)
+    seen = {old}
+    for round_ in range(10):
+        marker = f"<round {round_}>"
+        # alternately a build (with one config fewer every other time, so the content changes) and a publish of
+        # 400 files, each killed at a random moment
+        cmd = [sys.executable, "-c", publish, str(hub), marker] if round_ % 2 else \
+            [a for a in build if not (round_ % 4 == 2 and a == "Region_Rice")]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        time.sleep(rng.uniform(0.2, 3.0))
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        head = backend.head("gfmbench/rgb")
+        fsck = subprocess.run(["git", "-C", str(backend.repo_path("gfmbench/rgb")), "fsck", "--connectivity-only",
+                               "--no-dangling"], capture_output=True, text=True)
+        assert fsck.returncode == 0, fsck.stderr  # every commit reachable from a ref is complete
+        tree = subprocess.run(["git", "-C", str(backend.repo_path("gfmbench/rgb")), "ls-tree", "-r", "--name-only",
+                               head], capture_output=True, text=True, check=True).stdout.split()
+        files = [t for t in tree if t.startswith("f/")]
+        assert len(files) in (0, 400), f"a half-applied commit: {len(files)} of 400 files"
+        if files:  # one publish's content throughout, never a mix of two
+            ends = {backend.read_file("gfmbench/rgb", f"f/{i}.txt", revision=head).decode().rstrip("0123456789")[-11:]
+                    for i in (0, 399)}
+            assert len(ends) == 1, ends
+        seen.add(head)
+    tag = backend.tag_target("gfmbench/rgb", "v1.0.0")
+    assert tag in seen
+    print(f"10 kills during builds and publishes: {len(seen) - 1} new commit(s) landed before a kill, none "
+          "half-applied")

@@ -511,3 +511,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug or an unexpected library error: one line, the traceback only on request
+        if args.debug:
+            raise
+        print(f"gfmbench: unexpected error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)",
+              file=sys.stderr)
+        return 1

@@ -35,9 +35,15 @@ class TaskData:
 
 
 def dataset_sha(repo_id: str, revision: str) -> str:
-    from huggingface_hub import HfApi
+    """The exact commit behind `revision`; asked of the hub, so an unreachable hub is a clear error here."""
+    from huggingface_hub import HfApi, constants
 
-    return HfApi().dataset_info(repo_id, revision=revision).sha
+    try:
+        return HfApi().dataset_info(repo_id, revision=revision).sha
+    except Exception as exc:  # HTTP errors and transport errors (connection refused, timeouts) alike
+        raise MissingDataError(f"{repo_id}@{revision}: the hub at {constants.ENDPOINT} did not answer "
+                               f"({type(exc).__name__}: {exc}); finished units are kept, rerun when it is back"
+                               ) from None
 
 
 def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None, seed: int = 0,
@@ -52,7 +58,7 @@ def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None
         return _streaming_task_data(suite, task, revision)
     try:
         ds = datasets.load_dataset(suite.dataset_repo, task.config, revision=revision)
-    except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
+    except (FileNotFoundError, ValueError, ConnectionError, OSError, datasets.exceptions.DatasetNotFoundError) as exc:
         raise MissingDataError(f"{suite.dataset_repo}/{task.config}@{revision} could not be loaded: {exc}") from None
     sha = dataset_sha(suite.dataset_repo, revision)
     splits = dict(ds)

@@ -130,3 +130,45 @@ def test_kills_during_builds_and_publishes_leave_the_old_commit_or_the_new(tmp_p
     assert tag in seen
     print(f"10 kills during builds and publishes: {len(seen) - 1} new commit(s) landed before a kill, none "
           "half-applied")
+
+
+def test_hub_down_mid_run_is_a_clear_error_and_the_rerun_resumes(tmp_path: Path) -> None:
+    from gfmbench.harness.tiny import publish_tiny_models
+    from gfmbench.hub.server import LocalHub
+    from gfmbench.loaders.build import build_suite
+
+    raw = synthetic_rgb(tmp_path, random.Random(8))
+    backend = LocalGitBackend(tmp_path / "hub")
+    build_suite("rgb", raw_dir=raw, configs=["TE_Rice", "mRNA_degrade"], backend=backend, verification="no_checks",
+                progress=False)
+    publish_tiny_models(backend, ["gfmbench/tiny-random-bert-nt"])
+    out = tmp_path / "out"
+    args = [sys.executable, "-m", "gfmbench", "run", "--model", "gfmbench/tiny-random-bert-nt", "--suite", "rgb",
+            "--tasks", "TE_Rice", "mRNA_degrade", "--seeds", "0", "1", "--epochs", "2", "--batch-size", "8",
+            "--output-dir", str(out), "--no-progress"]
+    home = {"GFMBENCH_HOME": str(tmp_path / "home"), "HF_HOME": str(tmp_path / "hf")}
+    hub = LocalHub(root=tmp_path / "hub")
+    hub.start()
+    try:
+        proc = subprocess.Popen(args, env={**hub.env(), **home}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        deadline = time.monotonic() + 300
+        while not list(out.rglob("result.json")) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+    finally:
+        hub.stop()  # down after the first unit: TE_Rice seed 1 still trains, then mRNA_degrade cannot be fetched
+    stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == 2, stderr[-3000:]
+    assert "did not answer" in stderr or "could not be loaded" in stderr, stderr[-2000:]
+    assert "Traceback" not in stderr
+    kept = finished(out)
+    assert len(kept) == 2  # both TE_Rice units finished and are complete
+    again = LocalHub(root=tmp_path / "hub")  # back, on another port
+    again.start()
+    try:
+        rerun = subprocess.run(args, env={**again.env(), **home}, capture_output=True, text=True, timeout=600)
+    finally:
+        again.stop()
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "2 unit(s) run, 2 reused" in rerun.stdout
+    assert all(finished(out)[p] == m for p, m in kept.items())

@@ -63,6 +63,10 @@ class HubError(GfmbenchError):
     """Publishing to, or serving, a hub failed."""
 
 
+class OutputError(GfmbenchError):
+    """A result or cache file could not be written (disk full, read-only folder, ...); nothing half-written."""
+
+
 class ConcurrentUpdateError(HubError):
     """The branch moved between reading it and committing (another publisher won the race): read again, retry."""
 

@@ -58,3 +58,29 @@ def test_impossible_cards_are_refused_before_publishing(tmp_path: Path) -> None:
     with pytest.raises(HubError, match="impossible value f1_macro = 1.7"):
         push_results(report, "gfmbench/results", backend)
     assert backend.head("gfmbench/results") is None  # nothing published
+
+
+def test_disk_full_while_writing_a_unit_is_clear_and_leaves_the_old_unit(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import pyarrow.parquet as pq
+
+    from gfmbench.errors import OutputError
+    from gfmbench.harness.results import read_unit, write_unit
+    from gfmbench.leaderboard.fixtures import make_card
+
+    old = make_card("m/a", "rgb", "SSP_Archive2", 0, 0.5)
+    folder = old.key.folder(tmp_path)
+    write_unit(folder, old, [{"id": "x"}])
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def full(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", full)
+    new = make_card("m/a", "rgb", "SSP_Archive2", 0, 0.6)
+    with pytest.raises(OutputError, match="predictions.parquet: No space left on device; its previous content"):
+        write_unit(folder, new, [{"id": "x"}])
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # the old unit intact, no temp files
+    assert read_unit(folder).primary_value == 0.5

@@ -84,3 +84,29 @@ def test_disk_full_while_writing_a_unit_is_clear_and_leaves_the_old_unit(tmp_pat
         write_unit(folder, new, [{"id": "x"}])
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # the old unit intact, no temp files
     assert read_unit(folder).primary_value == 0.5
+
+
+FAKE_TOKEN = "hf_gfmbenchFakeTokenForSecurityTests0987654321"
+
+
+def test_a_token_reaches_no_dataset_card_file_or_error_message(tmp_path: Path) -> None:
+    raw = ssp_raw(tmp_path, train=[{"seq": "GGGAAACCC", "label": "(((...)))"}] * 3)
+    env = {"PATH": "/usr/bin:/bin", "GFMBENCH_HOME": str(tmp_path / "home"), "HOME": str(tmp_path),
+           "HF_TOKEN": FAKE_TOKEN, "HF_HUB_DISABLE_TELEMETRY": "1"}
+    build = subprocess.run([sys.executable, "-m", "gfmbench", "-v", "build", "rgb", "--raw-dir", str(raw), "--no-verify",
+                            "--configs", "SSP_Archive2", "--hub-root", str(tmp_path / "hub"), "--no-progress"],
+                           capture_output=True, text=True, env=env)
+    assert build.returncode == 0, build.stderr[-2000:]
+    # the same build to a Hub that does not answer: the error names the endpoint, never the token
+    down = subprocess.run([sys.executable, "-m", "gfmbench", "-v", "build", "rgb", "--raw-dir", str(raw), "--no-verify",
+                           "--configs", "SSP_Archive2", "--push-to-hub", "--no-progress"],
+                          capture_output=True, text=True, env={**env, "HF_ENDPOINT": "http://127.0.0.1:9"})
+    assert down.returncode == 2 and "http://127.0.0.1:9 did not answer" in down.stderr, down.stderr[-2000:]
+    for text in (build.stdout, build.stderr, down.stdout, down.stderr):
+        assert FAKE_TOKEN not in text
+    for path in (tmp_path / "hub").rglob("*"):
+        if path.is_file():
+            assert FAKE_TOKEN.encode() not in path.read_bytes(), path
+    from gfmbench.hub.publish import HubBackend
+
+    assert FAKE_TOKEN not in repr(HubBackend(endpoint="http://127.0.0.1:9", token=FAKE_TOKEN))

@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gfmbench.config import hub_root
 from gfmbench.errors import ConcurrentUpdateError, HubError
@@ -255,6 +255,31 @@ class LocalGitBackend:
                 raise HubError(f"{repo_id}: tag {tag!r} already exists")
 
 
+def is_network_error(exc: BaseException) -> bool:
+    """A transport failure talking to a hub (refused, reset, timeout), whichever HTTP client raised it."""
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    return any(c.__name__ in {"TransportError", "RequestError", "ConnectError", "TimeoutException"}
+               for c in type(exc).__mro__)
+
+
+def _hub_call(method: Any) -> Any:
+    """Transport failures of a Hub call become a HubError naming the endpoint (never the token)."""
+    import functools
+
+    @functools.wraps(method)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            if not is_network_error(exc):
+                raise
+            raise HubError(f"{self.api.endpoint} did not answer ({type(exc).__name__}: {exc}); nothing was "
+                           "published, retry when it is reachable") from None
+
+    return call
+
+
 class HubBackend:
     """Publishes to huggingface.co (or any compatible endpoint) through `huggingface_hub.HfApi`.
 
@@ -271,9 +296,11 @@ class HubBackend:
     def __repr__(self) -> str:  # never show the token
         return f"HubBackend(endpoint={getattr(self.api, 'endpoint', None)!r})"
 
+    @_hub_call
     def create_repo(self, repo_id: str, repo_type: str = "dataset") -> None:
         self.api.create_repo(check_repo_id(repo_id), repo_type=repo_type, exist_ok=True)
 
+    @_hub_call
     def head(self, repo_id: str, repo_type: str = "dataset", revision: str = "main") -> str | None:
         from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
 
@@ -282,11 +309,13 @@ class HubBackend:
         except (RepositoryNotFoundError, RevisionNotFoundError):
             return None
 
+    @_hub_call
     def list_files(self, repo_id: str, repo_type: str = "dataset", revision: str = "main") -> list[str]:
         if self.head(repo_id, repo_type, revision) is None:
             return []
         return sorted(self.api.list_repo_files(repo_id, repo_type=repo_type, revision=revision))
 
+    @_hub_call
     def read_file(self, repo_id: str, path: str, repo_type: str = "dataset", revision: str = "main") -> bytes | None:
         from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
 
@@ -296,12 +325,14 @@ class HubBackend:
             return None
         return Path(local).read_bytes()
 
+    @_hub_call
     def tree_id(self, repo_id: str, revision: str, repo_type: str = "dataset") -> str:
         # The Hub exposes no tree hash; a digest of (path, blob id) pairs identifies the content equally well.
         infos = self.api.list_repo_tree(repo_id, repo_type=repo_type, revision=revision, recursive=True)
         pairs = sorted((i.path, getattr(i, "blob_id", "") or "") for i in infos if hasattr(i, "blob_id"))
         return hashlib.sha256(repr(pairs).encode()).hexdigest()
 
+    @_hub_call
     def commit(
         self,
         repo_id: str,
@@ -329,16 +360,19 @@ class HubBackend:
             raise
         return info.oid
 
+    @_hub_call
     def can_write(self, repo_id: str) -> bool:
         """Whether the token's user owns the repo's namespace (or is in that org): else changes go as a PR."""
         owner = repo_id.split("/", 1)[0]
         who = self.api.whoami()
         return owner == who.get("name") or owner in {org.get("name") for org in who.get("orgs", [])}
 
+    @_hub_call
     def tag_target(self, repo_id: str, tag: str, repo_type: str = "dataset") -> str | None:
         refs = self.api.list_repo_refs(repo_id, repo_type=repo_type)
         return next((t.target_commit for t in refs.tags if t.name == tag), None)
 
+    @_hub_call
     def create_tag(self, repo_id: str, tag: str, revision: str, repo_type: str = "dataset", force: bool = False) -> None:
         if force and self.tag_target(repo_id, tag, repo_type) is not None:
             self.api.delete_tag(repo_id, tag=tag, repo_type=repo_type)

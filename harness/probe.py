@@ -84,7 +84,7 @@ def _outputs(task: TaskSpec, fitted: Any, x: np.ndarray, n_classes: int) -> np.n
     if task.type == "sequence_regression":
         values = fitted.predict(x)
         return values.reshape(len(x), -1)
-    proba = fitted.predict_proba(x)
+    proba = np.asarray(fitted.predict_proba(x), dtype=np.float64)  # float32 features give float32 probabilities
     if task.type == "multilabel_classification":
         p = np.clip(proba, 1e-12, 1 - 1e-12)
         return np.log(p) - np.log1p(-p)

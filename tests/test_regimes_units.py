@@ -134,3 +134,34 @@ def test_feature_cache_round_trip_and_a_damaged_entry_is_recomputed() -> None:
     assert (hit3, len(made)) == (False, 2)
     other, hit4 = cached_features({**key, "dataset_revision": "d" * 40}, make)  # another revision: its own entry
     assert (hit4, len(made)) == (False, 3)
+
+
+@pytest.mark.parametrize("suite,config", [("pgb", "chromatin_access_arabidopis_thaliana"),
+                                          ("pgb", "promoter_strength_leaf"), ("gb", "demo_coding_vs_intergenomic_seqs")])
+def test_probe_recovers_a_planted_linear_signal(suite: str, config: str) -> None:
+    """Features with a known linear relation to the labels: the probe's test score must be near perfect."""
+    from gfmbench.harness.data import Example
+    from gfmbench.harness.features import SplitFeatures
+    from gfmbench.harness.probe import _design, _fit, _rows
+    from gfmbench.harness.scoring import score_predictions
+
+    _, task = get_task(config, suite)
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(16, 6))
+
+    def split(n: int):  # noqa: ANN202
+        x = rng.normal(size=(n, 16)).astype(np.float32)
+        signal = x @ w
+        if task.type == "multilabel_classification":
+            refs = (signal > 0).astype(int).tolist()
+        elif task.type == "sequence_regression":
+            refs = [[v] for v in signal[:, 0]]
+        else:
+            refs = (signal[:, 0] > 0).astype(int).tolist()
+        examples = [Example(id=str(i), encoded=None, labels=None, reference=r, extra={}) for i, r in enumerate(refs)]
+        return examples, SplitFeatures(values=x)
+
+    (train, f_train), (test, f_test) = split(400), split(200)
+    x, y = _design(task, train, f_train)
+    metrics = score_predictions(task, _rows(task, _fit(task, x, y, 1.0, 0), test, f_test, len(task.labels or [])))
+    assert metrics[task.primary_metric] > 0.9, metrics

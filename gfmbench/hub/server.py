@@ -161,15 +161,21 @@ def local_hub(root: str | Path | None = None, port: int | None = None) -> Iterat
 def serve_forever(root: str | Path | None = None, port: int | None = None,
                   announce: Callable[[LocalHub], None] | None = None) -> None:
     """Run the local hub in the foreground until interrupted (the `gfmbench hub serve` command)."""
+    import signal
+
     hub = LocalHub(root=root, port=port)
-    hub.start()
-    if announce is not None:
-        announce(hub)
-    try:
+    try:  # Ctrl-C at any point after this line (even right after the announcement) is a clean stop
+        hub.start()
+        if announce is not None:
+            announce(hub)
         while hub._process is not None and hub._process.poll() is None:
             time.sleep(0.5)
         raise HubError(f"the local hub stopped unexpectedly: {hub._tail_log()}")
     except KeyboardInterrupt:
         pass
     finally:
-        hub.stop()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the shutdown
+        try:
+            hub.stop()
+        finally:
+            signal.signal(signal.SIGINT, previous)

@@ -54,6 +54,23 @@ def check_error(exc: DataFormatError, path: Path) -> None:
     assert str(path) in str(exc)
 
 
+def fuzz_reader(name: str, inputs, filename: str, read) -> None:  # noqa: ANN001
+    """Feed 1000 generated files to `read(path)`: rows, or a DataFormatError naming the file."""
+
+    @FUZZ
+    @given(data=inputs)
+    def fuzz(data: bytes) -> None:
+        count(name)
+        path = write(filename, data)
+        try:
+            drain(read(path))
+        except DataFormatError as exc:
+            check_error(exc, path)
+
+    fuzz()
+    assert_cases(name)
+
+
 # --------------------------------------------------------------------------------------------- RGB JSON lines
 def rgb_records(fields: list[str]):  # noqa: ANN201
     record = st.fixed_dictionaries({}, optional={f: st.one_of(bases, values) for f in fields})
@@ -77,18 +94,8 @@ def test_rgb_json_lines_reader(task_name: str, fields: list[str]) -> None:
     suite, task = get_task(task_name, "rgb")
     features = Features(task_features(task, SOURCE.extra_columns(task)))
 
-    @FUZZ
-    @given(data=rgb_records(fields))
-    def fuzz(data: bytes) -> None:
-        count(f"rgb/{task.config}")
-        path = write(f"rgb/{task.config}.json", data)
-        try:
-            drain(SOURCE.read([path], suite, task, "train", features))
-        except DataFormatError as exc:
-            check_error(exc, path)
-
-    fuzz()
-    assert_cases(f"rgb/{task.config}")
+    fuzz_reader(f"rgb/{task.config}", rgb_records(fields), f"rgb/{task.config}.json",
+                lambda path: SOURCE.read([path], suite, task, "train", features))
 
 
 # --------------------------------------------------------------------------------------------- GUE CSV
@@ -104,18 +111,8 @@ def test_gue_csv_reader() -> None:
 
     _, task = get_task("EMP_H3", "gue")
 
-    @FUZZ
-    @given(data=csv_text | st.binary(max_size=120))
-    def fuzz(data: bytes) -> None:
-        count("gue csv")
-        path = write("gue/train.csv", data)
-        try:
-            drain(read_sequence_label_csv(path, task))
-        except DataFormatError as exc:
-            check_error(exc, path)
-
-    fuzz()
-    assert_cases("gue csv")
+    fuzz_reader("gue csv", csv_text | st.binary(max_size=120), "gue/train.csv",
+                lambda path: read_sequence_label_csv(path, task))
 
 
 # --------------------------------------------------------------------------------------------- PGB FASTA
@@ -134,18 +131,8 @@ def test_pgb_fasta_reader(task_name: str) -> None:
     except KeyError:
         pytest.skip(f"{task_name} not in the registry")
 
-    @FUZZ
-    @given(data=fasta_text | st.binary(max_size=120))
-    def fuzz(data: bytes) -> None:
-        count(f"pgb/{task.config}")
-        path = write(f"pgb/{task.config}.fa", data)
-        try:
-            drain(SOURCE._rows(path, task))
-        except DataFormatError as exc:
-            check_error(exc, path)
-
-    fuzz()
-    assert_cases(f"pgb/{task.config}")
+    fuzz_reader(f"pgb/{task.config}", fasta_text | st.binary(max_size=120), f"pgb/{task.config}.fa",
+                lambda path: SOURCE._rows(path, task))
 
 
 # --------------------------------------------------------------------------------------------- GB coordinates
@@ -160,18 +147,7 @@ gb_text = st.tuples(
 def test_gb_coordinate_reader() -> None:
     from gfmbench.loaders.gb import read_intervals
 
-    @FUZZ
-    @given(data=gb_text | st.binary(max_size=120))
-    def fuzz(data: bytes) -> None:
-        count("gb coordinates")
-        path = write("gb/positive.csv", data)
-        try:
-            read_intervals(path)
-        except DataFormatError as exc:
-            check_error(exc, path)
-
-    fuzz()
-    assert_cases("gb coordinates")
+    fuzz_reader("gb coordinates", gb_text | st.binary(max_size=120), "gb/positive.csv", read_intervals)
 
 
 # --------------------------------------------------------------------------------------------- result cards

@@ -46,9 +46,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
         force_tag=args.force_tag,
         progress=not args.no_progress,
     )
-    rows = [[config, *(splits.get(s, "—") for s in ("train", "validation", "test"))]
+    rows = [[config, *(splits.get(s, "—") for s in ("train", "validation", "test")),
+             ", ".join(f"{s}: {n}" for s, n in splits.items() if s.startswith("test_"))]
             for config, splits in report.built.items()]
-    print(format_table(["config", "train", "validation", "test"], rows))
+    print(format_table(["config", "train", "validation", "test", "extra test sets"], rows))
     for config, reason in report.skipped.items():
         print(f"skipped {config}: {reason}")
     for config, splits in report.missing_splits.items():
@@ -91,11 +92,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"\n{report.model.short} on {report.suite.name}, {report.regime} (test split; mean ± std over seeds; "
           f"{len(report.units) - reused} unit(s) run, {reused} reused)")
     rows = report.summary()
-    metrics = sorted({k for r in rows for k in r} - {"task", "seeds", "primary", "direction", "truncated_positions",
-                                                      "ci95"},
+    metrics = sorted({k for r in rows for k in r} - {"task", "split", "seeds", "primary", "direction",
+                                                      "truncated_positions", "ci95"},
                      key=lambda m: (not any(r["primary"] == m for r in rows), m))
     print(format_table(["task", "seeds", *metrics, "primary 95% CI"],
-                       [[r["task"], r["seeds"], *(_format_cell(r[m]) if m in r else "" for m in metrics),
+                       [[r["task"] if r["split"] == "test" else f"{r['task']} [{r['split']}]", r["seeds"],
+                         *(_format_cell(r[m]) if m in r else "" for m in metrics),
                          _format_cell(r["ci95"], interval=True) if "ci95" in r else ""] for r in rows]))
     print(f"results: {report.output_dir}")
     return 0

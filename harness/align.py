@@ -77,6 +77,8 @@ def encode(tokenizer: Any, fmt: InputFormat, sequences: list[str], max_length: i
            pairs: list[str] | None = None) -> list[EncodedSequence]:
     """Tokenise a batch with offsets and compute each sequence's alignment."""
     texts = [fmt.text(s) for s in sequences]
+    if pairs is not None:  # the second sequence of a pair gets the same input format (U/T, k-mers)
+        pairs = [fmt.text(s) for s in pairs]
     batch = tokenizer(texts, pairs, return_offsets_mapping=True, return_special_tokens_mask=True,
                       truncation=max_length is not None, max_length=max_length)
     out = []
@@ -137,6 +139,33 @@ def token_values(encoded: EncodedSequence, values: np.ndarray) -> np.ndarray:
             with np.errstate(invalid="ignore"):
                 out[t] = np.where(counts > 0, np.nansum(chunk, axis=0) / np.maximum(counts, 1), np.nan)
     return out
+
+
+def pair_labels(encoded: EncodedSequence, triangle: np.ndarray) -> np.ndarray:
+    """A map's upper triangle (gfmbench.pairmaps) with the pairs that lost a nucleotide to truncation set to the
+    ignore value (-100 for 0/1 maps, NaN for values): they are neither trained on nor scored."""
+    n = len(encoded.nt_to_token)
+    rows, cols = np.triu_indices(n, k=1)
+    covered = encoded.nt_to_token >= 0
+    lost = ~(covered[rows] & covered[cols])
+    out = np.asarray(triangle).copy()
+    if lost.any():
+        if out.dtype.kind == "f":
+            out[lost] = np.nan
+        else:
+            out = out.astype(np.int64)
+            out[lost] = IGNORE_INDEX
+    return out
+
+
+def pair_token_index(nt_to_token: np.ndarray, width: int) -> np.ndarray:
+    """For each nucleotide pair (i < j, row by row), the index of its token pair in a flattened (width x width)
+    map of token pairs; -1 where a nucleotide was truncated away. Maps pair logits to nucleotides whatever the
+    tokenizer (each nucleotide takes the covering token, as for token tasks)."""
+    n = len(nt_to_token)
+    rows, cols = np.triu_indices(n, k=1)
+    ti, tj = nt_to_token[rows], nt_to_token[cols]
+    return np.where((ti >= 0) & (tj >= 0), ti * width + tj, -1)
 
 
 def to_nucleotides(encoded: EncodedSequence, token_outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -31,6 +31,8 @@ def eval_result_entries(report: RunReport, source_url: str | None = None) -> lis
 
     entries = []
     for row in report.summary():
+        if row["split"] != "test":  # the Hub's eval results describe the benchmark's test split; extras are in
+            continue             # the summary and the aggregated table
         mean, std = row[row["primary"]]
         results = [u.result for u in report.units if u.result.key.task == row["task"]]
         entries.append(EvalResultEntry(
@@ -61,12 +63,13 @@ def model_card(report: RunReport) -> str:
     results = []
     for row in report.summary():
         unit = next(u.result for u in report.units if u.result.key.task == row["task"])
+        split_name = "" if row["split"] == "test" else f" ({row['split']})"
         results.append(EvalResult(
             task_type=unit.task_type.replace("_", "-"),
             dataset_type=report.suite.dataset_repo,
-            dataset_name=f"{report.suite.pretty_name}: {row['task']}",
+            dataset_name=f"{report.suite.pretty_name}: {row['task']}{split_name}",
             dataset_config=row["task"],
-            dataset_split="test",
+            dataset_split=row["split"],
             dataset_revision=unit.key.dataset_revision,
             metric_type=row["primary"],
             metric_value=round(row[row["primary"]][0], 6),

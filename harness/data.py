@@ -10,7 +10,16 @@ from typing import Any
 import numpy as np
 
 from gfmbench.errors import GfmbenchError, MissingDataError
-from gfmbench.harness.align import IGNORE_INDEX, EncodedSequence, InputFormat, encode, token_class_labels, token_values
+from gfmbench.harness.align import (
+    IGNORE_INDEX,
+    EncodedSequence,
+    InputFormat,
+    encode,
+    pair_labels,
+    pair_token_index,
+    token_class_labels,
+    token_values,
+)
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -108,6 +117,10 @@ def _streaming_task_data(suite: SuiteSpec, task: TaskSpec, revision: str) -> Tas
 
 def check_labels(task: TaskSpec, features: Any) -> None:
     """The dataset's label names must be the registry's, in the same order (ids are positions)."""
+    if task.type == "pair_classification":
+        if "label" not in features:
+            raise TaskDataError(f"{task.config}: the dataset has no `label` column (the map's pairs)")
+        return
     if task.type == "multilabel_classification" or not (task.labels or task.targets):
         if "label" not in features:  # a vector per example (multi-hot, or multi-output values)
             raise TaskDataError(f"{task.config}: the dataset has no `label` column")
@@ -144,6 +157,8 @@ def plan_windows(length: int, fits: int) -> list[int]:
 
 def num_outputs(task: TaskSpec, examples: list[Example]) -> int:
     """Classes or targets of the head; for vector labels without names, the vector length in the data."""
+    if task.is_pair_level:
+        return 1  # one logit (contact) or value (distance) per pair
     if task.type == "multilabel_classification" or not (task.labels or task.targets):
         return len(examples[0].labels)
     return len(task.labels) if task.labels else len(task.targets or [])
@@ -155,11 +170,16 @@ def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat,
     half-overlapping windows (each nucleotide is later predicted by the window where it has most context)."""
     rows = split.to_dict()
     sequences = rows["sequence"]
-    encoded = encode(tokenizer, fmt, sequences, max_length)
+    second = rows[task.pair_input] if task.pair_input else None  # sequence pairs: tokenised together
+    encoded = encode(tokenizer, fmt, sequences, max_length, pairs=second)
     examples = []
     for i, enc in enumerate(encoded):
         extra = {"sequence": sequences[i], **({"structure": rows["structure"][i]} if "structure" in rows else {})}
-        if task.type == "token_classification":
+        if second is not None:
+            extra[task.pair_input] = second[i]
+        if task.is_pair_level:
+            reference, labels = _pair_reference(task, rows, i, enc)
+        elif task.type == "token_classification":
             reference = rows["label"][i]
             if long_sequences == "window" and enc.truncated_positions:
                 examples += _windows(task, rows["id"][i], sequences[i], reference, extra, enc, tokenizer, fmt,
@@ -187,6 +207,23 @@ def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat,
     if not examples:
         raise TaskDataError(f"{task.config}: no example left")
     return examples
+
+
+def _pair_reference(task: TaskSpec, rows: dict[str, list[Any]], i: int, enc: EncodedSequence) -> tuple[Any, Any]:
+    """(stored reference, training labels): the positive pairs or the triangle of values as stored, and the
+    upper triangle the model is trained on (pairs lost to truncation ignored)."""
+    from gfmbench.pairmaps import pairs_to_triangle
+
+    n = len(rows["sequence"][i])
+    if task.type == "pair_classification":
+        reference = rows["label"][i]
+        return reference, pair_labels(enc, pairs_to_triangle(reference, n).astype(np.int64))
+    values = rows[(task.targets or ["label"])[0]][i]
+    triangle = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    if triangle.size != n * (n - 1) // 2:
+        raise TaskDataError(f"{task.config} row {rows['id'][i]}: {triangle.size} map values for a sequence of "
+                            f"{n} nucleotides (expected the upper triangle, {n * (n - 1) // 2})")
+    return values, pair_labels(enc, triangle)
 
 
 def _windows(task: TaskSpec, example_id: str, sequence: str, reference: Any, extra: dict[str, Any],
@@ -245,6 +282,8 @@ class TorchExamples:
     def __getitem__(self, index: int) -> dict[str, Any]:
         ex = self.examples[index]
         item: dict[str, Any] = {"input_ids": ex.encoded.input_ids, "labels": ex.labels}
+        if self.task.is_pair_level:
+            item["nt_to_token"] = ex.encoded.nt_to_token
         if ex.encoded.token_type_ids is not None:
             item["token_type_ids"] = ex.encoded.token_type_ids
         return item
@@ -273,6 +312,9 @@ class Collator:
                 types[row, : len(it["token_type_ids"])] = torch.tensor(it["token_type_ids"])
             batch["token_type_ids"] = types
         kind = self.task.type
+        if self.task.is_pair_level:
+            batch.update(self._pairs(items, width))
+            return batch
         if kind == "token_classification":
             labels = torch.full((len(items), width), IGNORE_INDEX, dtype=torch.long)
             for row, it in enumerate(items):
@@ -288,3 +330,19 @@ class Collator:
             labels = torch.tensor([it["labels"] for it in items], dtype=torch.long)
         batch["labels"] = labels
         return batch
+
+    def _pairs(self, items: list[dict[str, Any]], width: int) -> dict[str, Any]:
+        """Labels as upper triangles padded to the batch's largest, and `pair_index`: where each nucleotide pair's
+        logit sits in the model's flattened token-pair map (-1: padding or truncated)."""
+        import torch
+
+        size = max(len(it["labels"]) for it in items)
+        classification = self.task.type == "pair_classification"
+        labels = torch.full((len(items), size), IGNORE_INDEX if classification else float("nan"),
+                            dtype=torch.long if classification else torch.float32)
+        index = torch.full((len(items), size), -1, dtype=torch.long)
+        for row, it in enumerate(items):
+            m = len(it["labels"])
+            labels[row, :m] = torch.as_tensor(np.asarray(it["labels"]), dtype=labels.dtype)
+            index[row, :m] = torch.from_numpy(pair_token_index(np.asarray(it["nt_to_token"]), width))
+        return {"labels": labels, "pair_index": index}

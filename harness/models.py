@@ -137,6 +137,9 @@ def max_positions(model: ResolvedModel, trust_remote_code: bool = False) -> int:
     return getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None) or 10**9
 
 
+PAIR_TYPES = {"pair_classification", "pair_regression"}
+PAIR_RANK = 64
+
 HEAD_CLASSES = {
     "sequence_classification": "AutoModelForSequenceClassification",
     "multilabel_classification": "AutoModelForSequenceClassification",
@@ -154,6 +157,19 @@ def load_model_for_task(model: ResolvedModel, task_type: str, num_outputs: int, 
     head serves classification (CE), multi-label (BCE) and regression (MSE)."""
     import transformers
 
+    if task_type in PAIR_TYPES:
+        verbosity = transformers.logging.get_verbosity()
+        transformers.logging.set_verbosity_error()  # the backbone's unused LM-head weights are expected here
+        try:
+            loaded = pair_head(model, num_outputs, trust_remote_code)
+        finally:
+            transformers.logging.set_verbosity(verbosity)
+        config = loaded.config
+        if pad_token_id is not None and getattr(config, "pad_token_id", None) is None:
+            config.pad_token_id = pad_token_id
+        return loaded, (f"{type(loaded.backbone).__name__} + symmetric bilinear pair head over token embeddings "
+                        f"(rank {loaded.rank}; one {'logit' if task_type == 'pair_classification' else 'value'} "
+                        "per nucleotide pair via the covering tokens)")
     auto = getattr(transformers, HEAD_CLASSES[task_type])
     kwargs: dict[str, Any] = {"num_labels": num_outputs, "trust_remote_code": trust_remote_code}
     if id2label:
@@ -186,14 +202,9 @@ def hidden_state_head(model: ResolvedModel, task_type: str, num_outputs: int, tr
     class: per token for token tasks; for sequence tasks over the mean of the non-padding tokens (mean pooling
     works for encoders and causal models alike)."""
     import torch
-    from transformers import AutoModel
     from transformers.modeling_outputs import TokenClassifierOutput
 
-    try:
-        backbone = AutoModel.from_pretrained(model.path, trust_remote_code=trust_remote_code)
-    except (ValueError, KeyError, OSError) as exc:
-        raise ModelError(f"{model.model_id}: cannot serve a {task_type} task: transformers cannot load it as a "
-                         f"backbone ({str(exc).splitlines()[0]})") from None
+    backbone = _backbone(model, task_type, trust_remote_code)
 
     class HiddenStateHead(torch.nn.Module):
         def __init__(self) -> None:
@@ -211,3 +222,48 @@ def hidden_state_head(model: ResolvedModel, task_type: str, num_outputs: int, tr
             return TokenClassifierOutput(logits=self.head(states))
 
     return HiddenStateHead()
+
+
+def _backbone(model: ResolvedModel, task_type: str, trust_remote_code: bool) -> Any:
+    from transformers import AutoModel
+
+    try:
+        return AutoModel.from_pretrained(model.path, trust_remote_code=trust_remote_code)
+    except (ValueError, KeyError, OSError) as exc:
+        raise ModelError(f"{model.model_id}: cannot serve a {task_type} task: transformers cannot load it as a "
+                         f"backbone ({str(exc).splitlines()[0]})") from None
+
+
+def pair_head(model: ResolvedModel, num_outputs: int, trust_remote_code: bool, rank: int = PAIR_RANK) -> Any:
+    """A pair head for L x L maps: token embeddings h are projected to u = W h (rank r), and the score of token
+    pair (a, b) is u_a . diag(w) . u_b + c, an outer product of the embeddings that is symmetric in a and b as the
+    maps are. `pair_index` (from the collator) picks each nucleotide pair's token pair, so the output is one value
+    per nucleotide pair (upper triangle, row by row) whatever the tokenizer."""
+    import torch
+    from transformers.modeling_outputs import TokenClassifierOutput
+
+    backbone = _backbone(model, "pair", trust_remote_code)
+    if num_outputs != 1:
+        raise ModelError(f"a pair head gives one output per pair, not {num_outputs}")
+
+    class PairHead(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.backbone = backbone
+            self.config = backbone.config
+            self.rank = rank
+            hidden = getattr(backbone.config, "hidden_size", None) or backbone.config.word_embed_proj_dim
+            self.project = torch.nn.Linear(hidden, rank)
+            self.weight = torch.nn.Parameter(torch.full((rank,), rank ** -0.5))
+            self.bias = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, pair_index=None, **_):  # noqa: ANN001
+            kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+            states = self.backbone(input_ids=input_ids, attention_mask=attention_mask, **kwargs).last_hidden_state
+            u = self.project(states)
+            pairs = torch.einsum("bir,bjr->bij", u * self.weight, u) + self.bias  # (batch, tokens, tokens)
+            flat = pairs.reshape(pairs.shape[0], -1)
+            logits = flat.gather(1, pair_index.clamp(min=0)).masked_fill(pair_index < 0, 0.0)
+            return TokenClassifierOutput(logits=logits)
+
+    return PairHead()

@@ -116,8 +116,9 @@ def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length:
     fmt = detect_input_format(tokenizer)
     limit = min(max_positions(model, trust_remote_code), tokenizer.model_max_length)
     max_tokens = min(max_length + tokenizer.num_special_tokens_to_add(), limit)
+    scored = ["validation", "test", *(s for s in task.extra_test_splits if s in data.splits)]
     examples = {name: build_examples(task, data.splits[name], tokenizer, fmt, max_tokens)
-                for name in ("train", "validation", "test")}
+                for name in ["train", *scored]}
     backbone: list[Any] = []  # loaded only on a cache miss
 
     def make(name: str) -> Any:
@@ -157,7 +158,7 @@ def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length:
     assert best is not None
     strength, _, fitted = best
     metrics, rows_by_split = {}, {}
-    for name in ("validation", "test"):
+    for name in scored:
         rows_by_split[name] = _rows(task, fitted, examples[name], features[name], n_classes)
         metrics[name] = score_predictions(task, rows_by_split[name])
     linear = "Ridge(alpha" if task.type.endswith("regression") else "LogisticRegression(C"

@@ -78,21 +78,24 @@ class RunReport:
         return self.suite.name if self.regime == "finetune" else f"{self.suite.name}-{self.regime}"
 
     def summary(self) -> list[dict[str, Any]]:
-        """Per task: every metric as mean ± std over seeds (primary metric first)."""
+        """Per task and test split (`test`, then extra test sets such as `test_rfam19`): every metric as mean ± std
+        over seeds (primary metric first)."""
         rows = []
         for task in self.suite.tasks:
             results = [u.result for u in self.units if u.result.key.task == task.config]
             if not results:
                 continue
-            names = [task.primary_metric] + [m for m in results[0].metrics["test"] if m != task.primary_metric]
-            row: dict[str, Any] = {"task": task.config, "seeds": len(results), "primary": task.primary_metric,
-                                   "direction": task.direction}
-            for name in names:
-                row[name] = mean_std([r.metrics["test"][name] for r in results])
-            intervals = [r.confidence_interval for r in results if r.confidence_interval is not None]
-            if intervals:  # the mean of the per-seed 95 % bootstrap bounds of the primary metric
-                row["ci95"] = (sum(i[0] for i in intervals) / len(intervals), sum(i[1] for i in intervals) / len(intervals))
-            rows.append(row)
+            for split in ["test", *(s for s in task.extra_test_splits if s in results[0].metrics)]:
+                names = [task.primary_metric] + [m for m in results[0].metrics[split] if m != task.primary_metric]
+                row: dict[str, Any] = {"task": task.config, "split": split, "seeds": len(results),
+                                       "primary": task.primary_metric, "direction": task.direction}
+                for name in names:
+                    row[name] = mean_std([r.metrics[split][name] for r in results])
+                intervals = [r.confidence_interval for r in results if r.confidence_interval is not None]
+                if intervals and split == "test":  # the mean of the per-seed 95 % bootstrap bounds of the primary
+                    row["ci95"] = (sum(i[0] for i in intervals) / len(intervals),
+                                   sum(i[1] for i in intervals) / len(intervals))
+                rows.append(row)
         return rows
 
 
@@ -137,6 +140,20 @@ def zeroshot_tasks(tasks: list[TaskSpec]) -> list[TaskSpec]:
     return kept
 
 
+def probe_tasks(tasks: list[TaskSpec]) -> list[TaskSpec]:
+    """The tasks a linear probe on pooled or per-nucleotide features can serve; pair maps and sequence pairs are
+    skipped with a message (their features would need pair construction the probe does not have)."""
+    kept = [t for t in tasks if not t.is_pair_level and t.pair_input is None]
+    for task in tasks:
+        if task not in kept:
+            log.warning("%s: %s; skipped in the probe regime (fine-tune it instead)", task.config,
+                        "pair-level maps" if task.is_pair_level else "sequence-pair input")
+    if not kept:
+        raise GfmbenchError("none of the selected tasks can be probed (pair maps and sequence pairs are "
+                            "fine-tuned only)")
+    return kept
+
+
 def all_zeroshot_tasks() -> list[str]:
     return [f"{s.name}/{t.config}" for s, t in all_tasks() if t.zeroshot is not None]
 
@@ -177,6 +194,8 @@ def run(config: RunConfig) -> RunReport:
     tasks = resolve_tasks(suite, config.tasks)
     if config.regime == "zeroshot":
         tasks = zeroshot_tasks(tasks)
+    if config.regime == "probe":
+        tasks = probe_tasks(tasks)
     if config.streaming and config.regime != "finetune":
         raise GfmbenchError(f"--streaming is for fine-tuning; the {config.regime} regime reads its splits whole")
     if world_size() > 1 and config.regime != "finetune":

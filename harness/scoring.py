@@ -37,7 +37,10 @@ def example_outputs(task: TaskSpec, examples: list[Example], logits: np.ndarray)
     for i, ex in enumerate(examples):
         out = np.asarray(logits[i], dtype=np.float64)
         covered = None
-        if task.is_token_level:
+        if task.is_pair_level:  # one output per nucleotide pair (upper triangle); the rest of the row is padding
+            n = len(ex.encoded.nt_to_token)
+            out, covered = out[: n * (n - 1) // 2], ex.encoded.nt_to_token >= 0
+        elif task.is_token_level:
             token_out = out[: len(ex.encoded.input_ids)]
             out, covered = to_nucleotides(ex.encoded, token_out)
             if ex.window is not None:
@@ -56,7 +59,21 @@ def prediction_row(task: TaskSpec, ex: Example, out: np.ndarray, covered: np.nda
     or values (regression); for token tasks per nucleotide, with the mask of the nucleotides that were scored."""
     out = np.asarray(out, dtype=np.float64)
     row: dict[str, Any] = {"id": ex.id}
-    if task.is_token_level:
+    if task.is_pair_level:
+        row["covered"] = np.asarray(covered, dtype=bool).tolist()
+        if task.type == "pair_classification":  # scores per pair (upper triangle); predicted pairs at >= 0.5
+            from gfmbench.pairmaps import positive_pairs, triangle_to_matrix
+
+            scores = _sigmoid(out)
+            n = len(row["covered"])
+            row["scores"] = scores.tolist()
+            row["prediction"] = positive_pairs(np.nan_to_num(triangle_to_matrix(scores, n)) >= 0.5)
+            row["reference"] = [list(p) for p in ex.reference]
+        else:
+            row["prediction"] = out.tolist()
+            row["reference"] = [None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+                                for v in ex.reference]
+    elif task.is_token_level:
         row["covered"] = np.asarray(covered, dtype=bool).tolist()
         if task.type == "token_classification":
             probs = _softmax(out)
@@ -127,7 +144,7 @@ def primary_confidence_interval(task: TaskSpec, rows: list[dict[str, Any]], n_re
 def score_predictions(task: TaskSpec, rows: list[dict[str, Any]]) -> dict[str, float]:
     """Every metric of the task over prediction rows (as returned by `example_outputs` or read back from Parquet)."""
     metrics = {name: score_metric(task, name, rows) for name in task.metrics}
-    if task.type == "token_classification":
+    if task.type == "token_classification" or task.is_pair_level:
         metrics["truncated_positions"] = float(sum(len(r["covered"]) - sum(r["covered"]) for r in rows))
     return metrics
 
@@ -136,7 +153,24 @@ def _token_refs(row: dict[str, Any]) -> list[int]:
     return [IGNORE_INDEX if (r < 0 or not c) else r for r, c in zip(row["reference"], row["covered"], strict=True)]
 
 
+def _pair_covered(row: dict[str, Any]) -> np.ndarray:
+    """Per pair (upper triangle): both nucleotides were seen by the model."""
+    covered = np.asarray(row["covered"], dtype=bool)
+    i, j = np.triu_indices(len(covered), k=1)
+    return covered[i] & covered[j]
+
+
 def _metric_inputs(task: TaskSpec, inputs: str, rows: list[dict[str, Any]]) -> tuple[Any, Any]:
+    if task.type == "pair_classification":
+        from gfmbench.pairmaps import pairs_to_triangle
+
+        refs = [np.where(_pair_covered(r), pairs_to_triangle(r["reference"], len(r["covered"])), IGNORE_INDEX)
+                for r in rows]
+        return refs, [r["scores"] for r in rows]
+    if task.type == "pair_regression":
+        refs = [np.where(_pair_covered(r), np.array([np.nan if v is None else v for v in r["reference"]],
+                                                    dtype=np.float64), np.nan) for r in rows]
+        return refs, [np.asarray(r["prediction"], dtype=np.float64) for r in rows]
     if task.type == "token_classification":
         refs = [_token_refs(r) for r in rows]
         if inputs == "labels":

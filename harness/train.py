@@ -54,6 +54,11 @@ def _loss_function(task: TaskSpec) -> Any:
     weights = torch.tensor(task.class_weights, dtype=torch.float32) if task.class_weights else None
 
     def loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if task.type == "pair_classification":  # one logit per pair; -100 marks padding and truncated pairs
+            scored = labels != -100
+            if not scored.any():
+                return logits.sum() * 0.0
+            return F.binary_cross_entropy_with_logits(logits.float()[scored], labels[scored].float())
         if task.type in {"sequence_classification", "token_classification"}:
             w = weights.to(logits.device) if weights is not None else None
             return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels.reshape(-1), weight=w,
@@ -163,11 +168,12 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
     tokenizer = load_tokenizer(model, trust_remote_code)
     fmt = detect_input_format(tokenizer)
     limit = min(max_positions(model, trust_remote_code), tokenizer.model_max_length)
-    max_tokens = min(hp.max_length + tokenizer.num_special_tokens_to_add(), limit)
+    max_tokens = min(hp.max_length + tokenizer.num_special_tokens_to_add(pair=task.pair_input is not None), limit)
     windows = hp.long_sequences == "window" and task.is_token_level
     mode = "window" if windows else "truncate"
+    scored = ["validation", "test", *(s for s in task.extra_test_splits if s in data.splits)]
     examples = {name: build_examples(task, data.splits[name], tokenizer, fmt, max_tokens, mode)
-                for name in (("validation", "test") if data.streaming else ("train", "validation", "test"))}
+                for name in (scored if data.streaming else ["train", *scored])}
     if data.streaming:  # the head's size from the first streamed rows; training reads the stream itself
         first = data.splits["train"].take(64)
         examples["train"] = build_examples(task, _first_rows(first), tokenizer, fmt, max_tokens, mode)
@@ -233,14 +239,15 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
     rows_by_split = {}
     eval_speed = None
     trainer.compute_metrics = None  # it scores the validation examples; predictions are scored below, per split
-    for name in ("validation", "test"):
+    for name in scored:  # extra test sets (test_*) are scored like test and reported apart
         prediction = trainer.predict(TorchExamples(task, examples[name]))
         check_order(prediction.label_ids, examples[name])
         logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
         rows = example_outputs(task, examples[name], logits)
         metrics[name] = score_predictions(task, rows)
         rows_by_split[name] = rows
-        eval_speed = prediction.metrics.get("test_samples_per_second", eval_speed)
+        if name == "test":
+            eval_speed = prediction.metrics.get("test_samples_per_second")
     for name, value in metrics["test"].items():
         if isinstance(value, float) and math.isnan(value):
             log.warning("%s: test %s is undefined (NaN) for this seed", task.config, name)

@@ -166,6 +166,12 @@ def build_suite(
                         continue
                     checks.append(hasher.submit(record_files, entry["upstream_files"], files, raw, checksums,
                                                 verification))
+                    unscored = getattr(source, "unscored_reason", lambda *_: None)(files, task, split)
+                    if unscored:  # e.g. a test file without labels: recorded, never built as a scored split
+                        log.warning("%s: split %s not built: %s", task.config, split, unscored)
+                        entry["missing_splits"].append(split)
+                        entry.setdefault("unscored_splits", {})[split] = unscored
+                        continue
                     inputs[split] = files
                 carved = carve is not None and "validation" in entry["missing_splits"] and "train" in inputs
                 if carved:

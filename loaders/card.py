@@ -18,6 +18,8 @@ TASK_CATEGORIES = {
     "sequence_regression": "tabular-regression",
     "token_classification": "token-classification",
     "token_regression": "token-classification",
+    "pair_classification": "other",
+    "pair_regression": "other",
 }
 
 
@@ -96,6 +98,9 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
                          "not built: missing from the raw release | | | |")
             continue
         counts = [str(entry["splits"][s]["rows"]) if s in entry["splits"] else "—" for s in ("train", "validation", "test")]
+        extra = [f"{s}: {entry['splits'][s]['rows']}" for s in task.extra_test_splits if s in entry["splits"]]
+        if extra:  # further test sets, scored and reported apart
+            counts[2] += f" (+ {', '.join(extra)})"
         lengths = [entry["splits"][s] for s in entry["splits"]]
         mean = sum(x["mean_length"] * x["rows"] for x in lengths) / sum(x["rows"] for x in lengths)
         length = f"{min(x['min_length'] for x in lengths)} / {mean:.1f} / {max(x['max_length'] for x in lengths)}"
@@ -110,8 +115,10 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
         lines += ["", "Validation splits made by the builder (upstream has none):", "", *carved]
     missing = [
         f"- {config}: {', '.join(entry['missing_splits'])}"
+        + "".join(f"; {split}: {why}" for split, why in entry.get("unscored_splits", {}).items())
         for config, entry in manifest["configs"].items() if entry["missing_splits"]
     ]
+    pair_tasks = [t for t in built if t.is_pair_level]
     lines += [
         "",
         "## Columns",
@@ -124,6 +131,12 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
         "position that is not scored**.",
         "- upstream extras are kept (e.g. `structure`: the upstream dot-bracket string; `reference`: the "
         "unmutated sequence).",
+        *(["- pair tasks (" + ", ".join(t.config for t in pair_tasks) + "): binary maps store in `label` the list of "
+           "positive pairs `[i, j]` (0-based, i < j); dense maps store in the target column the upper triangle "
+           "without the diagonal, row by row (`L(L-1)/2` values, null = not scored). Rebuild the L x L array with "
+           "`gfmbench.pairmaps.pair_map(row)` (or `pair_map(row, \"distance\")`)."] if pair_tasks else []),
+        *([f"- `{t.pair_input}` ({t.config}): the second sequence of a sequence pair, read by the model together "
+           "with `sequence`." for t in built if t.pair_input]),
         "",
         "## Provenance",
         "",
@@ -147,10 +160,22 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
         "",
         "```bibtex",
         suite.citation.rstrip(),
+        *[t.citation.rstrip() for t in _distinct_citations(built)],
         "```",
         "",
     ]
     return "\n".join(lines)
+
+
+def _distinct_citations(tasks: list[Any]) -> list[Any]:
+    """Tasks with their own data citation, each citation once (tasks may share a source)."""
+    seen: set[str] = set()
+    out = []
+    for task in tasks:
+        if task.citation and task.citation not in seen:
+            seen.add(task.citation)
+            out.append(task)
+    return out
 
 
 def render_eval_yaml(suite: SuiteSpec, manifest: dict[str, Any]) -> str:

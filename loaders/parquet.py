@@ -30,13 +30,16 @@ def task_features(task: TaskSpec, extra: dict[str, Any]) -> Features:
     columns: dict[str, Any] = {"id": Value("string"), "sequence": Value("string")}
     if task.type == "multilabel_classification":
         columns["label"] = List(Value("int8"))  # multi-hot, one 0/1 per label
+    elif task.type == "pair_classification":
+        columns["label"] = List(List(Value("int32")))  # positive pairs [i, j], i < j (gfmbench.pairmaps)
     elif task.labels:
         label = ClassLabel(names=list(task.labels))
         columns["label"] = List(label) if task.type == "token_classification" else label
     elif task.targets:
         value = Value("float32")
         for target in task.targets:
-            columns[target] = List(value) if task.is_token_level else value
+            # token tasks: one value per nucleotide; pair tasks: the upper triangle (gfmbench.pairmaps)
+            columns[target] = List(value) if task.is_token_level or task.is_pair_level else value
     else:  # regression whose number of outputs comes from the data: one vector per example
         columns["label"] = List(Value("float32"))
     columns.update(extra)

@@ -7,6 +7,7 @@ found in seconds.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,3 +137,51 @@ def parse_float_list(ctx: RecordContext, value: Any, field: str) -> list[float |
         except (TypeError, ValueError):
             raise ctx.error(field, f"not a number at position {pos + 1}: {item!r}") from None
     return out
+
+
+def iter_csv_rows(path: Path) -> Iterator[tuple[RecordContext, list[str], list[str]]]:
+    """Yield (context, fields, header) for each data row of a CSV file with a header row (Python's csv module:
+    quoting and embedded commas as Excel/pandas write them). Blank lines are skipped; `line` is the file line."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        index = 0
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            for fields in reader:
+                if not fields or all(not f.strip() for f in fields):
+                    continue
+                yield RecordContext(file=path, line=reader.line_num, index=index), fields, header
+                index += 1
+        except UnicodeDecodeError as exc:
+            raise DataFormatError(f"not UTF-8 text ({exc.reason}) after line {reader.line_num}", file=path,
+                                  line=reader.line_num + 1) from None
+        except csv.Error as exc:
+            raise DataFormatError(f"malformed CSV row ({exc})", file=path, line=reader.line_num) from None
+
+
+def csv_field(ctx: RecordContext, fields: list[str], header: list[str], column: int | str) -> tuple[str, str]:
+    """(value, field name for errors) of a column given by 1-based position or by header name."""
+    if isinstance(column, str):
+        if column not in header:
+            raise ctx.error(column, f"no column {column!r} in the header {header}")
+        position = header.index(column)
+    else:
+        position = column - 1
+    name = header[position] if position < len(header) and header[position] else f"column {position + 1}"
+    if position >= len(fields):
+        raise ctx.error(name, f"the row has {len(fields)} fields, expected at least {position + 1}")
+    return fields[position], name
+
+
+def parse_number(ctx: RecordContext, value: str, field: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ctx.error(field, f"not a number: {value!r}") from None
+    if not math.isfinite(number):
+        raise ctx.error(field, f"not a finite number: {value!r}")
+    return number

@@ -47,6 +47,11 @@ INPUT_FEATURES: dict[str, list[datasets.Features]] = {
     ],
     # dot-bracket strings
     "structure": [_pair(datasets.Value("string"), datasets.Value("string"))],
+    # pair maps: the upper triangle (row by row) or the full L x L array, one per example
+    "pairs": [
+        _pair(_seq(_FLOAT), _seq(_INT)),
+        _pair(_seq(_seq(_FLOAT)), _seq(_seq(_INT))),
+    ],
 }
 
 

@@ -12,9 +12,10 @@ from typing import Any, Literal
 
 from gfmbench.errors import UnknownNameError
 from gfmbench.metrics import functional as F
+from gfmbench.metrics.pairs import pair_scores, top_l_precision
 from gfmbench.metrics.structure import structure_scores
 
-Inputs = Literal["labels", "scores", "multilabel", "regression", "structure"]
+Inputs = Literal["labels", "scores", "multilabel", "regression", "structure", "pairs"]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,24 @@ CATALOG: dict[str, MetricEntry] = {
     "bp_f1": MetricEntry(structure_scores, "structure", "rna_structure", key="bp_f1"),
     "bp_f1_shift1": MetricEntry(structure_scores, "structure", "rna_structure", key="bp_f1_shift1"),
     "bp_mcc": MetricEntry(structure_scores, "structure", "rna_structure", key="bp_mcc", bounds=(-1.0, 1.0)),
+    "pearson_r2": MetricEntry(F.pearson_r2, "regression", "pearson_r2"),
+    # SpliceAI's top-k accuracy over the site classes (1 acceptor, 2 donor), and per class
+    "topk_accuracy": MetricEntry(F.topk_accuracy, "scores", "topk_accuracy", {"classes": [1, 2]}),
+    "topk_accuracy_acceptor": MetricEntry(F.topk_accuracy, "scores", "topk_accuracy", {"classes": [1]}),
+    "topk_accuracy_donor": MetricEntry(F.topk_accuracy, "scores", "topk_accuracy", {"classes": [2]}),
+    # pair maps: base-pair F1 at score 0.5, and contact precision of the top L (L/2, L/5) pairs by separation range
+    "pair_f1": MetricEntry(pair_scores, "pairs", "pair_f1", key="f1"),
+    "pair_precision": MetricEntry(pair_scores, "pairs", "pair_f1", key="precision"),
+    "pair_recall": MetricEntry(pair_scores, "pairs", "pair_f1", key="recall"),
+    "top_l_precision_long": MetricEntry(top_l_precision, "pairs", "top_l_precision", {"min_separation": 23}),
+    "top_l2_precision_long": MetricEntry(top_l_precision, "pairs", "top_l_precision",
+                                         {"min_separation": 23, "fraction": 0.5}),
+    "top_l5_precision_long": MetricEntry(top_l_precision, "pairs", "top_l_precision",
+                                         {"min_separation": 23, "fraction": 0.2}),
+    "top_l_precision_medium": MetricEntry(top_l_precision, "pairs", "top_l_precision",
+                                          {"min_separation": 12, "max_separation": 22}),
+    "top_l_precision_short": MetricEntry(top_l_precision, "pairs", "top_l_precision",
+                                         {"min_separation": 6, "max_separation": 11}),
 }
 
 

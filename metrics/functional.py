@@ -293,6 +293,33 @@ def pr_auc(references: Any, predictions: Any, ignore_index: int = IGNORE_INDEX) 
 
 
 # ------------------------------------------------------------------------------------------------------ multi-label
+def topk_accuracy(references: Any, predictions: Any, classes: Sequence[int] | None = None,
+                  ignore_index: int = IGNORE_INDEX) -> float:
+    """SpliceAI's top-k accuracy, per class then averaged over `classes` (default: every class but 0): with k the
+    number of positions of class c over all sequences, the fraction of the k positions with the highest score for
+    c that are of class c. Pooled over sequences; ties keep the input order.
+
+    >>> topk_accuracy([[0, 1, 0, 2]], [[[.9, .1, 0], [.5, .4, .1], [.2, .7, .1], [.1, .1, .8]]])  # 1: miss, 2: hit
+    0.5
+    """
+    y_true, scores = valid_labels(references, predictions, ignore_index)
+    if scores.ndim != 2:
+        raise MetricInputError("top-k accuracy needs one score per class (predictions with a trailing class axis)")
+    wanted = list(classes) if classes is not None else list(range(1, scores.shape[1]))
+    values = []
+    for c in wanted:
+        if not 0 <= c < scores.shape[1]:
+            raise MetricInputError(f"class {c} has no score column (predictions have {scores.shape[1]})")
+        k = int((y_true == c).sum())
+        if k == 0:
+            continue
+        top = np.argsort(-scores[:, c], kind="stable")[:k]
+        values.append(float((y_true[top] == c).mean()))
+    if not values:
+        raise MetricInputError(f"no position of class(es) {wanted} in the references")
+    return float(np.mean(values))
+
+
 def _multilabel_arrays(references: Any, predictions: Any) -> tuple[np.ndarray, np.ndarray]:
     refs, preds = np.asarray(references), np.asarray(predictions)
     if refs.ndim != 2 or refs.shape != preds.shape:
@@ -447,6 +474,20 @@ def _spearman(r: np.ndarray, p: np.ndarray) -> float:
     if r.size < 2 or np.ptp(r) == 0 or np.ptp(p) == 0:
         return float("nan")
     return float(spearmanr(r, p).statistic)
+
+
+def _pearson_r2(r: np.ndarray, p: np.ndarray) -> float:
+    value = _pearson(r, p)
+    return value * value
+
+
+def pearson_r2(references: Any, predictions: Any, n_targets: int = 1, mask: Any | None = None) -> float | list[float]:
+    """R² as the squared Pearson correlation over the scored positions (BEACON's distance maps); NaN when undefined.
+
+    >>> round(pearson_r2([0.0, 1.0, 2.0, None], [0.0, 2.0, 5.0, 7.0]), 6)   # 225/228; None (null) = not scored
+    0.986842
+    """
+    return _per_target(_pearson_r2, references, predictions, n_targets, mask)
 
 
 def mse(references: Any, predictions: Any, n_targets: int = 1, mask: Any | None = None) -> float | list[float]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -13,10 +13,24 @@ TaskType = Literal[
     "sequence_regression",
     "token_classification",
     "token_regression",
+    "pair_classification",
+    "pair_regression",
 ]
-CLASSIFICATION_TYPES = {"sequence_classification", "multilabel_classification", "token_classification"}
+CLASSIFICATION_TYPES = {"sequence_classification", "multilabel_classification", "token_classification",
+                        "pair_classification"}
 TOKEN_TYPES = {"token_classification", "token_regression"}
+PAIR_TYPES = {"pair_classification", "pair_regression"}
+SEQUENCE_TYPES = {"sequence_classification", "multilabel_classification", "sequence_regression"}
 SPLITS = ("train", "validation", "test")
+EXTRA_TEST_SPLIT = re.compile(r"test_[a-z0-9_]+")
+"""Further test sets (BEACON's RFAM19, DIRECT, APA held-outs): scored after training like `test`, reported apart."""
+
+
+def check_split_names(names: list[str] | set[str], where: str) -> None:
+    unknown = sorted(n for n in names if n not in SPLITS and not EXTRA_TEST_SPLIT.fullmatch(n))
+    if unknown:
+        raise ValueError(f"{where}: unknown split(s) {unknown}; expected {SPLITS} or extra test splits "
+                         "named test_<name> (lower case)")
 
 
 class _Strict(BaseModel):
@@ -43,9 +57,7 @@ class UpstreamSpec(_Strict):
 
     @model_validator(mode="after")
     def _known_splits(self) -> UpstreamSpec:
-        unknown = set(self.split_files) - set(SPLITS)
-        if unknown:
-            raise ValueError(f"split_files: unknown split(s) {sorted(unknown)}; expected {SPLITS}")
+        check_split_names(set(self.split_files), "split_files")
         return self
 
 
@@ -84,12 +96,19 @@ class TaskSpec(_Strict):
     targets: list[str] | None = Field(None, description="Regression target names, one column each.")
     class_weights: list[float] | None = None
     format: str = Field(description="Name of the reader for the upstream record format (see gfmbench.loaders).")
-    splits: list[Literal["train", "validation", "test"]] = Field(min_length=1)
+    format_options: dict[str, Any] = Field(default_factory=dict, description="Options of the reader (column "
+                                           "positions, map folder, split codes), as documented by the format.")
+    split_files: dict[str, list[str]] = Field(default_factory=dict, description="Split -> candidate paths inside "
+                                              "the task folder, first existing wins; overrides the suite's names.")
+    splits: list[str] = Field(min_length=1, description="train, validation, test, and extra test splits test_<name>.")
+    pair_input: str | None = Field(None, description="Column of a second sequence read with the first as a "
+                                   "sequence pair (e.g. CRISPR off-target: sgRNA and target DNA).")
     metrics: list[str] = Field(min_length=1)
     primary_metric: str
     direction: Literal["higher", "lower"]
     max_length: int = Field(gt=0, description="Max sequence length of the reference setup, in nucleotides.")
     source: str = Field("", description="Where the task's data originally comes from.")
+    citation: str = Field("", description="BibTeX of the task's original data, beside the suite's citation.")
     license: str | None = Field(None, description="Overrides the suite license for this task.")
     training: TrainingDefaults | None = Field(None, description="Overrides the suite's training defaults.")
     zeroshot: ZeroShotSpec | None = Field(None, description="The task's zero-shot definition; none: the zeroshot "
@@ -99,6 +118,13 @@ class TaskSpec(_Strict):
     def _consistent(self) -> TaskSpec:
         if not re.fullmatch(r"[A-Za-z0-9_]+", self.config):
             raise ValueError(f"config {self.config!r}: use letters, digits and '_' only")
+        check_split_names(self.splits, self.config)
+        check_split_names(set(self.split_files), f"{self.config}.split_files")
+        if self.type == "pair_classification" and len(self.labels or []) != 2:
+            raise ValueError(f"{self.config}: a pair_classification task is a binary map: give two labels "
+                             "(no pair, pair)")
+        if self.pair_input is not None and self.type not in SEQUENCE_TYPES:
+            raise ValueError(f"{self.config}: pair_input is for sequence-level tasks")
         if self.primary_metric not in self.metrics:
             raise ValueError(f"{self.config}: primary_metric {self.primary_metric!r} is not in metrics {self.metrics}")
         # Multi-label and multi-output regression tasks may leave the names out: their count then comes from the
@@ -135,6 +161,14 @@ class TaskSpec(_Strict):
     def is_token_level(self) -> bool:
         return self.type in TOKEN_TYPES
 
+    @property
+    def is_pair_level(self) -> bool:
+        return self.type in PAIR_TYPES
+
+    @property
+    def extra_test_splits(self) -> list[str]:
+        return [s for s in self.splits if EXTRA_TEST_SPLIT.fullmatch(s)]
+
 
 class SuiteSpec(_Strict):
     name: str = Field(pattern=r"^[a-z0-9_]+$")
@@ -158,8 +192,10 @@ class SuiteSpec(_Strict):
                 if name in seen and seen[name] != task.config:
                     raise ValueError(f"name {name!r} is used by both {seen[name]} and {task.config}")
                 seen[name] = task.config
-            if not set(task.splits) <= set(self.upstream.split_files):
-                raise ValueError(f"{task.config}: splits {task.splits} not all in upstream.split_files")
+            named = set(self.upstream.split_files) | set(task.split_files)
+            if not set(task.splits) <= named:
+                raise ValueError(f"{task.config}: splits {sorted(set(task.splits) - named)} have no file names "
+                                 "(upstream.split_files or the task's split_files)")
         return self
 
     @property

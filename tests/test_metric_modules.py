@@ -61,7 +61,16 @@ def test_library_docstring_examples(module: str) -> None:
     assert result.attempted > 0 and result.failed == 0
 
 
-def _random_inputs(inputs: str, rng: np.random.Generator, classes: int = 3):
+def _random_inputs(inputs: str, rng: np.random.Generator, classes: int = 3, metric: str = ""):
+    if metric.startswith("topk"):  # per-position class scores, three classes, ragged sequences
+        refs = [rng.integers(0, 3, n).tolist() for n in (12, 20, 7)]
+        refs[0][:3] = [0, 1, 2]
+        return refs, [rng.random((len(r), 3)).tolist() for r in refs]
+    if inputs == "pairs":  # upper triangles of 40 x 40 maps, a few pairs not scored
+        refs = [(rng.random(780) < 0.1).astype(int) for _ in range(3)]
+        for r in refs:
+            r[rng.integers(0, 780, 20)] = -100
+        return [r.tolist() for r in refs], [rng.random(780).tolist() for _ in refs]
     if inputs == "labels":
         return [rng.integers(0, classes, rng.integers(3, 9)).tolist() for _ in range(6)], None
     if inputs == "scores":
@@ -84,7 +93,7 @@ def test_evaluate_module_matches_the_pure_function(metric: str) -> None:
     entry = get_metric(metric)
     rng = np.random.default_rng(len(metric))
     classes = 2 if metric.endswith("binary") else 3
-    refs, preds = _random_inputs(entry.inputs, rng, classes)
+    refs, preds = _random_inputs(entry.inputs, rng, classes, metric)
     if preds is None:  # token-level ragged labels
         preds = [rng.integers(0, classes, len(r)).tolist() for r in refs]
     loaded = evaluate.load(str(module_path(entry.module)))

@@ -58,15 +58,30 @@ def test_unknown_key_is_an_error_naming_the_field() -> None:
 
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("primary_metric", "auprc", "primary_metric 'auprc' is not in metrics"),
-    ("type", "pair_classification", "tasks.0.type"),
+    ("type", "contact_classification", "tasks.0.type"),
     ("direction", "up", "tasks.0.direction"),
     ("targets", None, "needs distinct `targets`"),
+    ("splits", ["train", "Test2"], r"unknown split\(s\) \['Test2'\]; expected .* test_<name>"),
+    ("pair_input", "target_sequence", "pair_input is for sequence-level tasks"),
 ])
 def test_inconsistent_task_is_rejected(field: str, value: object, message: str) -> None:
     doc = _rgb_document()
     doc["tasks"][0][field] = value
     with pytest.raises(ConfigError, match=message):
         load_suite_file(yaml.safe_dump(doc), "rgb.yaml")
+
+
+def test_pair_tasks_are_binary_maps_and_extra_splits_need_files() -> None:
+    doc = _rgb_document()
+    doc["tasks"][2].update(type="pair_classification", labels=["A", "C", "G"], zeroshot=None)
+    with pytest.raises(ConfigError, match="a pair_classification task is a binary map"):
+        load_suite_file(yaml.safe_dump(doc), "rgb.yaml")
+    doc = _rgb_document()
+    doc["tasks"][0]["splits"] = ["train", "validation", "test", "test_rfam19"]
+    with pytest.raises(ConfigError, match=r"splits \['test_rfam19'\] have no file names"):
+        load_suite_file(yaml.safe_dump(doc), "rgb.yaml")
+    doc["tasks"][0]["split_files"] = {"test_rfam19": ["RFAM19.json"]}
+    assert load_suite_file(yaml.safe_dump(doc), "rgb.yaml").tasks[0].extra_test_splits == ["test_rfam19"]
 
 
 def test_duplicate_alias_is_rejected() -> None:
@@ -92,12 +107,15 @@ def test_tasks_command_unknown_suite_exits_cleanly() -> None:
     assert "did you mean 'rgb'" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_four_suites_with_their_config_counts_and_licenses() -> None:
+def test_five_suites_with_their_config_counts_and_licenses() -> None:
     from gfmbench.suites.registry import suite_names
 
-    assert suite_names() == ["gb", "gue", "pgb", "rgb"]
+    assert suite_names() == ["beacon", "gb", "gue", "pgb", "rgb"]
     counts = {name: len(get_suite(name).tasks) for name in suite_names()}
-    assert counts == {"rgb": 10, "gue": 28, "gb": 9, "pgb": 31}
+    assert counts == {"rgb": 10, "gue": 28, "gb": 9, "pgb": 31, "beacon": 13}
+    beacon = get_suite("beacon")
+    assert beacon.license == "other" and "restrict reuse" in beacon.license_notice
+    assert "SpliceAI" in beacon.task("splice_site").license and "Kaggle" in beacon.task("vaccine_degradation").license
     assert get_suite("pgb").license == "cc-by-nc-sa-4.0" and "non-commercial" in get_suite("pgb").license_notice
     gue = get_suite("gue")
     assert all(t.primary_metric == "mcc" for t in gue.tasks if t.config != "virus_covid")
@@ -108,4 +126,4 @@ def test_four_suites_with_their_config_counts_and_licenses() -> None:
             assert task.labels == sorted(task.labels, key=lambda x: (len(x), x)) or task.labels == sorted(task.labels)
     out = subprocess.run([sys.executable, "-m", "gfmbench", "tasks"], capture_output=True, text=True, check=True)
     rows = out.stdout.splitlines()[2:]
-    assert len(rows) == 78 and any("cc-by-nc-sa-4.0" in r and r.startswith("pgb") for r in rows)
+    assert len(rows) == 91 and any("cc-by-nc-sa-4.0" in r and r.startswith("pgb") for r in rows)

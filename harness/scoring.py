@@ -135,10 +135,13 @@ def primary_confidence_interval(task: TaskSpec, rows: list[dict[str, Any]], n_re
     if len(rows) < 2:
         return None
     try:
-        return bootstrap_ci(lambda sample, _: score_metric(task, task.primary_metric, sample), rows, rows,
-                            n_resamples=n_resamples, seed=seed)
+        low, high = bootstrap_ci(lambda sample, _: score_metric(task, task.primary_metric, sample), rows, rows,
+                                 n_resamples=n_resamples, seed=seed)
     except (MetricInputError, ValueError):
         return None  # e.g. a resample with one class only for ROC-AUC
+    if math.isnan(low) or math.isnan(high):
+        return None  # undefined in resamples (a correlation of constant predictions): no interval, not NaN
+    return low, high
 
 
 def score_predictions(task: TaskSpec, rows: list[dict[str, Any]]) -> dict[str, float]:

@@ -324,3 +324,15 @@ def test_pairs_cut_by_truncation_are_ignored_and_indexed_through_tokens() -> Non
     k = np.flatnonzero((i == 1) & (j == 4))[0]
     assert index[k] == enc.nt_to_token[1] * 7 + enc.nt_to_token[4]
     assert (index[labels == -100] == -1).all()
+
+
+def test_an_undefined_bootstrap_interval_is_none_not_nan() -> None:
+    from gfmbench.harness.scoring import primary_confidence_interval
+    from gfmbench.suites.registry import get_task
+
+    _, task = get_task("beacon/crispr_on_target")
+    constant = [{"id": str(i), "reference": [i / 10], "prediction": [0.5]} for i in range(10)]  # Spearman undefined
+    assert primary_confidence_interval(task, constant) is None
+    varied = [{"id": str(i), "reference": [i / 10], "prediction": [i / 10 + (i % 3) / 50]} for i in range(10)]
+    low, high = primary_confidence_interval(task, varied)
+    assert 0.0 < low <= high <= 1.0

@@ -12,6 +12,7 @@ The rules (one each way):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Literal
 
 import numpy as np
@@ -75,28 +76,76 @@ class EncodedSequence:
 
 def encode(tokenizer: Any, fmt: InputFormat, sequences: list[str], max_length: int | None,
            pairs: list[str] | None = None) -> list[EncodedSequence]:
-    """Tokenise a batch with offsets and compute each sequence's alignment."""
+    """Tokenise a batch with offsets and compute each sequence's alignment.
+
+    The alignment runs once over the whole batch laid end to end (tokens and nucleotides of sequence k shifted by
+    those of the sequences before it), which gives each sequence's result exactly, with a few NumPy calls per
+    batch instead of a dozen per sequence."""
+    if not sequences:
+        return []
     texts = [fmt.text(s) for s in sequences]
     if pairs is not None:  # the second sequence of a pair gets the same input format (U/T, k-mers)
         pairs = [fmt.text(s) for s in pairs]
-    batch = tokenizer(texts, pairs, return_offsets_mapping=True, return_special_tokens_mask=True,
-                      truncation=max_length is not None, max_length=max_length)
-    out = []
-    for i, seq in enumerate(sequences):
-        offsets = np.asarray(batch["offset_mapping"][i], dtype=np.int64).reshape(-1, 2)
-        special = np.asarray(batch["special_tokens_mask"][i], dtype=bool)
+    with_types = "token_type_ids" in getattr(tokenizer, "model_input_names", ["token_type_ids"])
+    rows = list(_tokenize(tokenizer, texts, pairs, max_length))
+    counts = np.fromiter((len(r[0]) for r in rows), dtype=np.int64, count=len(rows))
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    total = int(counts.sum())
+    offsets = np.fromiter(chain.from_iterable(chain.from_iterable(r[2] for r in rows)), dtype=np.int64,
+                          count=2 * total).reshape(-1, 2)
+    special = np.fromiter(chain.from_iterable(r[3] for r in rows), dtype=bool, count=total)
+    owner = np.repeat(np.arange(len(rows)), counts)  # the sequence of every token
+    spans = np.minimum(fmt.spans(offsets), lengths[owner, None])
+    spans[special] = -1
+    first_nt = np.cumsum(lengths) - lengths
+    first_token = np.cumsum(counts) - counts
+    shifted = np.where(special[:, None], -1, spans + first_nt[owner, None])
+    global_token = nucleotide_to_token(shifted, int(lengths.sum()))
+    nt_owner = np.repeat(np.arange(len(rows)), lengths)
+    local = np.where(global_token >= 0, global_token - first_token[nt_owner], -1)
+    span_parts = np.split(spans, np.cumsum(counts)[:-1])
+    nt_parts = np.split(local, np.cumsum(lengths)[:-1])
+    return [EncodedSequence(input_ids=ids, token_type_ids=types if with_types else None, spans=span, nt_to_token=nt)
+            for (ids, types, _, _), span, nt in zip(rows, span_parts, nt_parts, strict=True)]
+
+
+def _tokenize(tokenizer: Any, texts: list[str], pairs: list[str] | None,
+              max_length: int | None) -> Any:
+    """(ids, type ids, offsets, special-token mask) per text. A fast tokenizer's Rust backend is called directly
+    (what `tokenizer(...)` does inside, without building Python lists for every field); special tokens, and with
+    pairs every token of the second sequence, are masked (only the first sequence is nucleotide-aligned)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:  # not a fast tokenizer: the generic call
+        batch = tokenizer(texts, pairs, return_offsets_mapping=True, return_special_tokens_mask=True,
+                          return_token_type_ids=True, truncation=max_length is not None, max_length=max_length)
+        for i in range(len(texts)):
+            special = batch["special_tokens_mask"][i]
+            if pairs is not None:
+                special = [bool(m) or s != 0 for m, s in zip(special, batch.sequence_ids(i), strict=True)]
+            yield list(batch["input_ids"][i]), list(batch["token_type_ids"][i]), batch["offset_mapping"][i], special
+        return
+    truncation, padding = backend.truncation, backend.padding
+    try:
+        if max_length is not None:
+            backend.enable_truncation(max_length, strategy="longest_first",
+                                      direction=getattr(tokenizer, "truncation_side", "right"))
+        else:
+            backend.no_truncation()
+        backend.no_padding()
+        encodings = backend.encode_batch(list(zip(texts, pairs, strict=True)) if pairs is not None else texts,
+                                         add_special_tokens=True)
+    finally:  # the tokenizer is left as it was
+        if truncation:
+            backend.enable_truncation(**truncation)
+        else:
+            backend.no_truncation()
+        if padding:
+            backend.enable_padding(**padding)
+    for enc in encodings:
+        special = enc.special_tokens_mask
         if pairs is not None:
-            special |= np.asarray(batch.sequence_ids(i)) != 0  # only the first sequence is nucleotide-aligned
-        spans = fmt.spans(offsets)
-        spans[special] = -1
-        spans[~special] = np.minimum(spans[~special], len(seq))
-        out.append(EncodedSequence(
-            input_ids=list(batch["input_ids"][i]),
-            token_type_ids=list(batch["token_type_ids"][i]) if "token_type_ids" in batch else None,
-            spans=spans,
-            nt_to_token=nucleotide_to_token(spans, len(seq)),
-        ))
-    return out
+            special = [bool(m) or s != 0 for m, s in zip(special, enc.sequence_ids, strict=True)]
+        yield enc.ids, enc.type_ids, enc.offsets, special
 
 
 def nucleotide_to_token(spans: np.ndarray, n: int) -> np.ndarray:

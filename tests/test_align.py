@@ -133,3 +133,44 @@ def test_windows_cover_long_sequences_and_merge_back() -> None:
                 logits[i, t, label] = 5.0
     (row,) = example_outputs(task, windows, logits)
     assert all(row["covered"]) and row["prediction"] == labels and row["structure"] == structure
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@CASES
+@given(seqs=st.lists(sequences, min_size=2, max_size=6), data=st.data())
+def test_a_batch_aligns_each_sequence_as_if_alone(kind: str, seqs: list[str], data: st.DataObject) -> None:
+    """The batch is aligned in one pass over the sequences laid end to end: nothing may leak between them."""
+    tokenizer = TOKENIZERS[kind]
+    fmt = detect_input_format(tokenizer)
+    max_length = data.draw(st.one_of(st.none(), st.integers(3, 40)))
+    pairs = data.draw(st.one_of(st.none(), st.lists(sequences, min_size=len(seqs), max_size=len(seqs))))
+    batch = encode(tokenizer, fmt, seqs, max_length, pairs=pairs)
+    for i, seq in enumerate(seqs):
+        alone = encode(tokenizer, fmt, [seq], max_length, pairs=None if pairs is None else [pairs[i]])[0]
+        assert batch[i].input_ids == alone.input_ids
+        assert (batch[i].spans == alone.spans).all() and (batch[i].nt_to_token == alone.nt_to_token).all()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_rust_backend_path_equals_the_transformers_call(kind: str) -> None:
+    """`encode` calls a fast tokenizer's backend directly; the ids, offsets and special tokens must be those of
+    `tokenizer(...)`, and the tokenizer's truncation/padding state must be left as it was."""
+    from gfmbench.harness.align import _tokenize
+
+    tokenizer = TOKENIZERS[kind]
+    fmt = detect_input_format(tokenizer)
+    texts = [fmt.text(s) for s in ("ACGUACGUAC", "GGGAAACCCUUU", "A" * 50)]
+    pairs = [fmt.text(s) for s in ("ACG", "UUUU", "GC")]
+    for second in (None, pairs):
+        before = (tokenizer.backend_tokenizer.truncation, tokenizer.backend_tokenizer.padding)
+        ours = list(_tokenize(tokenizer, texts, second, 12))
+        assert (tokenizer.backend_tokenizer.truncation, tokenizer.backend_tokenizer.padding) == before
+        ref = tokenizer(texts, second, truncation=True, max_length=12, return_offsets_mapping=True,
+                        return_special_tokens_mask=True)
+        for i, (ids, _, offsets, special) in enumerate(ours):
+            assert ids == ref["input_ids"][i] and [tuple(o) for o in offsets] == [tuple(o) for o in
+                                                                                   ref["offset_mapping"][i]]
+            expected = np.asarray(ref["special_tokens_mask"][i], dtype=bool)
+            if second is not None:
+                expected |= np.asarray(ref.sequence_ids(i)) != 0
+            assert (np.asarray(special, dtype=bool) == expected).all()

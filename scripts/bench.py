@@ -1,0 +1,561 @@
+"""The performance report: gfmbench side by side with OmniGenBench and with the bare floor, every result a ratio
+measured in one run of this script.
+
+    python scripts/bench.py all [--quick] [--write-doc] [--json FILE]
+    python scripts/bench.py e2e|harness|tokenise|builders|metrics|startup [...]
+
+Benchmarks (ours / baseline, target):
+  e2e       end-to-end AutoBench on SSP_Archive2 (real data), same tiny model, epochs, batch size and max length,
+            one seed: `gfmbench run` vs OmniGenBench's AutoBench (installed by this script into a throwaway venv,
+            never a dependency of gfmbench) — target <= 0.5
+  harness   the same work: `gfmbench run` vs a bare transformers/PyTorch loop — target <= 1.05, test scores shown
+  tokenise  tokenisation + label alignment of 100k sequences vs the tokenizer's own batch call — throughput >= 0.9
+  builders  conversion of a GUE-format CSV vs plain polars read + Parquet write; warm `load_dataset` of a 100k-row
+            config vs reading its Parquet shards with pyarrow
+  metrics   masked macro F1 and MCRMSE on 10M positions vs scikit-learn — target <= 1.0
+  startup   `import gfmbench` and `gfmbench --help` — target < 0.5 s
+Every measurement runs in its own child process; its peak RSS comes from `wait4`. `--quick` uses tiny sizes and
+one repeat (the CI smoke run: it checks the runner works, not the figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = ROOT / "scripts"
+SAMPLES = Path(os.environ.get("GFMBENCH_SAMPLES", ROOT.parent / "shared" / "samples"))
+MODEL = "gfmbench/tiny-random-bert-nt"
+OMNIGENBENCH = "omnigenbench==0.4.8a0"
+OMNI_PINS = ["update_checker<1"]  # a fresh omnigenbench install fails at import without this pin
+DOC_BEGIN, DOC_END = "<!-- bench.py:begin -->", "<!-- bench.py:end -->"
+
+
+@dataclass
+class Result:
+    benchmark: str
+    ours: str
+    baseline: str
+    ours_s: float | None
+    baseline_s: float | None
+    ratio: float | None
+    target: str
+    met: bool | None
+    ours_rss_mb: float | None = None
+    baseline_rss_mb: float | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Child:
+    seconds: float  # the work's own time when the child reports it, else the process wall time
+    wall_s: float
+    peak_rss_mb: float
+    output: dict[str, Any]
+
+
+def run_child(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+              log: Path | None = None) -> Child:
+    """Run one measurement in a child process; its peak RSS (and its waited-for children's) from wait4."""
+    out = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    out.seek(0)
+    text = out.read()
+    out.close()
+    if log is not None:
+        log.write_text(text)
+    os.unlink(out.name)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd[:6]))} ... exited {proc.returncode}:\n{text[-3000:]}")
+    output: dict[str, Any] = {}
+    for line in reversed(text.splitlines()):  # the last JSON object printed (the Trainer prints Python dicts)
+        if line.startswith("{"):
+            try:
+                output = json.loads(line)
+                break
+            except json.JSONDecodeError:
+                continue
+    return Child(seconds=output.get("seconds", wall), wall_s=wall, peak_rss_mb=usage.ru_maxrss / 1024, output=output)
+
+
+def best(cmd: list[str], repeats: int, **kwargs: Any) -> Child:
+    runs = [run_child(cmd, **kwargs) for _ in range(repeats)]
+    fastest = min(runs, key=lambda c: c.seconds)
+    fastest.peak_rss_mb = max(c.peak_rss_mb for c in runs)
+    return fastest
+
+
+def me(*args: str) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "child", *args]
+
+
+# ----------------------------------------------------------------------------------------------- shared set-up
+class Workspace:
+    """A temporary GFMBENCH_HOME with a local hub serving RGB's SSP_Archive2 (real data) and the tiny model."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __enter__(self) -> Workspace:
+        from gfmbench.hub.server import LocalHub
+
+        self.hub = LocalHub(root=self.root / "hub")
+        self.hub.start()
+        self.env = {**os.environ, "GFMBENCH_HOME": str(self.root / "home"), "HF_HOME": str(self.root / "hf"),
+                    **self.hub.env()}
+        subprocess.run(me("setup", str(self.hub.root), str(SAMPLES / "RGB")), env=self.env, check=True,
+                       capture_output=True)
+        result = run_child(me("snapshot"), env=self.env)
+        self.model_dir = Path(result.output["path"])
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.hub.stop()
+
+
+def child_setup(hub_root: str, rgb: str) -> None:
+    from gfmbench.harness.tiny import publish_tiny_models
+    from gfmbench.hub.publish import LocalGitBackend
+    from gfmbench.loaders.build import build_suite
+
+    backend = LocalGitBackend(Path(hub_root))
+    build_suite("rgb", raw_dir=rgb, configs=["SSP_Archive2"], backend=backend, progress=False)
+    publish_tiny_models(backend, [MODEL])
+
+
+def child_snapshot() -> None:
+    from huggingface_hub import snapshot_download
+
+    print(json.dumps({"path": snapshot_download(MODEL)}))
+
+
+# --------------------------------------------------------------------------------------------- 1-2 end to end
+def gfmbench_run_cmd(ws: Workspace, epochs: int, batch: int, max_tokens: int, lr: float, out: Path) -> list[str]:
+    return [sys.executable, "-m", "gfmbench", "run", "--model", MODEL, "--suite", "rgb", "--tasks", "SSP_Archive2",
+            "--epochs", str(epochs), "--batch-size", str(batch), "--max-length", str(max_tokens - 2),
+            "--learning-rate", str(lr), "--seeds", "0", "--overwrite", "--no-progress", "--output-dir", str(out)]
+
+
+def gfmbench_score(out: Path) -> float:
+    result = json.loads(next(out.rglob("result.json")).read_text())
+    return result["metrics"]["test"]["f1_macro"]
+
+
+def omnigenbench_python(venv: Path, log: Path) -> Path:
+    """The throwaway OmniGenBench venv: torch==2.13.0 (CPU) first, then omnigenbench with the pins it needs."""
+    python = venv / "bin" / "python"
+    if python.is_file() and subprocess.run([python, "-c", "import omnigenbench"], capture_output=True,
+                                           cwd=tempfile.gettempdir()).returncode == 0:
+        return python
+    with open(log, "w") as handle:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, stdout=handle, stderr=handle)
+        for packages in (["torch==2.13.0"], [OMNIGENBENCH, *OMNI_PINS]):
+            subprocess.run([python, "-m", "pip", "install", "-q", *packages], check=True, stdout=handle,
+                           stderr=handle)
+    return python
+
+
+OMNI_CONFIG = '''import os
+
+from omnigenbench import (AutoConfig, ClassificationMetric, OmniDatasetForTokenClassification,
+                          OmniModelForTokenClassification)
+
+label2id = {"(": 0, ")": 1, ".": 2}  # OmniGenBench needs len(label2id) == num_labels: pseudoknot brackets -> -100
+here = os.path.dirname(__file__)
+bench_config = AutoConfig({
+    "task_name": "RNA-SSP-Archive2", "task_type": "token_classification", "label2id": label2id,
+    "num_labels": len(label2id), "epochs": 1, "patience": 2, "learning_rate": 2e-5, "weight_decay": 0,
+    "batch_size": 8, "max_length": 512, "seeds": [0],
+    "compute_metrics": [ClassificationMetric(ignore_y=-100, average="macro").f1_score],
+    "train_file": f"{here}/train.json", "valid_file": f"{here}/valid.json", "test_file": f"{here}/test.json",
+    "dataset_cls": OmniDatasetForTokenClassification, "model_cls": OmniModelForTokenClassification,
+})
+'''
+
+
+def omnigenbench_scratch(scratch: Path) -> Path:
+    """OmniGenBench's documented benchmark layout (metadata.py + one folder per task with config.py and the JSON
+    splits), below the working directory as it requires, plus an empty `multimolecule` module: OmniGenBench imports
+    that undeclared package even for plain BERT models."""
+    bench = scratch / "RGBbench"
+    task = bench / "RNA-SSP-Archive2"
+    task.mkdir(parents=True, exist_ok=True)
+    for name in ("train.json", "valid.json", "test.json"):
+        shutil.copy(SAMPLES / "RGB" / "RNA-SSP-Archive2" / name, task / name)
+    (bench / "metadata.py").write_text('bench_list = ["RNA-SSP-Archive2"]\n')
+    (task / "config.py").write_text(OMNI_CONFIG)
+    stub = scratch / "stub" / "multimolecule"
+    stub.mkdir(parents=True, exist_ok=True)
+    (stub / "__init__.py").write_text('"""Empty stand-in for an undeclared import of OmniGenBench."""\n')
+    return bench
+
+
+def bench_e2e_and_harness(ws: Workspace, args: argparse.Namespace, which: set[str]) -> list[Result]:
+    epochs, batch, max_tokens, repeats = args.epochs, 8, 512, args.repeats
+    results = []
+    out = ws.root / "runs"
+    lr = args.learning_rate
+    ours_cmd = gfmbench_run_cmd(ws, epochs, batch, max_tokens, lr, out)
+    run_child(ours_cmd, env=ws.env)  # warm-up: dataset cache, model snapshot (both sides read local files after)
+    ours = best(ours_cmd, repeats, env=ws.env)
+    ours_score = gfmbench_score(out)
+    if "e2e" in which:
+        detail: dict[str, Any] = {"gfmbench test macro F1": round(ours_score, 4)}
+        if args.no_omnigenbench:
+            results.append(Result("e2e AutoBench, SSP_Archive2", "gfmbench run", "OmniGenBench AutoBench",
+                                  ours.wall_s, None, None, "<= 0.5", None, ours.peak_rss_mb, None,
+                                  {**detail, "omnigenbench": "skipped (--no-omnigenbench)"}))
+        else:
+            try:
+                python = omnigenbench_python(Path(args.omnigenbench_venv), ws.root / "omnigenbench-install.log")
+                scratch = ws.root / "omni-scratch"
+                omnigenbench_scratch(scratch)
+                omni_cmd = [str(python), str(SCRIPTS / "_omnigenbench_autobench.py"), "RGBbench",
+                            str(ws.model_dir), str(epochs), str(batch), str(max_tokens), str(lr), "0"]
+                omni_env = {**os.environ, "PYTHONPATH": str(scratch / "stub"), "HF_HUB_OFFLINE": "1"}
+                run_child(omni_cmd, env=omni_env, cwd=scratch)  # warm-up (page cache, .pyc)
+                omni = best(omni_cmd, repeats, env=omni_env, cwd=scratch, log=ws.root / "omnigenbench.log")
+                omni_score = next(iter(omni.output.values()))["f1_score"]
+                detail["OmniGenBench test macro F1"] = round(omni_score, 4)
+                results.append(Result("e2e AutoBench, SSP_Archive2", "gfmbench run", "OmniGenBench AutoBench",
+                                      ours.wall_s, omni.wall_s, ours.wall_s / omni.wall_s, "<= 0.5",
+                                      ours.wall_s / omni.wall_s <= 0.5, ours.peak_rss_mb, omni.peak_rss_mb, detail))
+            except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
+                results.append(Result("e2e AutoBench, SSP_Archive2", "gfmbench run", "OmniGenBench AutoBench",
+                                      ours.wall_s, None, None, "<= 0.5", None, ours.peak_rss_mb, None,
+                                      {**detail, "omnigenbench error": str(exc)[-500:]}))
+    if "harness" in which:
+        bare_cmd = me("bare", str(epochs), str(batch), str(max_tokens), str(lr))
+        run_child(bare_cmd, env=ws.env)
+        bare = best(bare_cmd, repeats, env=ws.env)
+        results.append(Result("harness overhead, SSP_Archive2", "gfmbench run", "bare PyTorch loop",
+                              ours.wall_s, bare.wall_s, ours.wall_s / bare.wall_s, "<= 1.05",
+                              ours.wall_s / bare.wall_s <= 1.05, ours.peak_rss_mb, bare.peak_rss_mb,
+                              {"gfmbench test macro F1": round(ours_score, 4),
+                               "bare loop test macro F1": round(bare.output["f1"], 4),
+                               "score >= bare": ours_score >= bare.output["f1"]}))
+    return results
+
+
+def child_bare(epochs: str, batch: str, max_tokens: str, lr: str) -> None:
+    sys.path.insert(0, str(SCRIPTS))
+    from bench_harness import bare_loop
+
+    score = bare_loop(int(epochs), int(batch), float(lr), int(max_tokens), 0, validate=True)
+    print(json.dumps({"f1": score}))
+
+
+# ------------------------------------------------------------------------------------------------- 3 tokenise
+def child_tokenise(model_dir: str, n: str, side: str) -> None:
+    import random
+
+    import datasets
+
+    from gfmbench.harness.align import detect_input_format
+    from gfmbench.harness.data import build_examples
+    from gfmbench.harness.models import ResolvedModel, load_tokenizer
+    from gfmbench.suites.registry import get_task
+
+    _, task = get_task("rgb/SSP_Archive2")
+    rng = random.Random(0)
+    rows = {"id": [], "sequence": [], "label": [], "structure": []}
+    for i in range(int(n)):
+        length = rng.randint(50, 300)
+        rows["id"].append(f"train-{i:06d}")
+        rows["sequence"].append("".join(rng.choice("ACGU") for _ in range(length)))
+        labels = [rng.randrange(3) for _ in range(length)]
+        rows["label"].append(labels)
+        rows["structure"].append("".join("().."[k] for k in labels))
+    split = datasets.Dataset.from_dict(rows)
+    tokenizer = load_tokenizer(ResolvedModel(model_id=model_dir, revision=None, sha="", path=Path(model_dir)))
+    fmt = detect_input_format(tokenizer)
+    start = time.perf_counter()
+    if side == "ours":
+        examples = build_examples(task, split, tokenizer, fmt, 514)
+        count = len(examples)
+    else:  # "offsets": the batch call asked for what alignment needs; "plain": ids only (no offsets computed)
+        extra = {"return_offsets_mapping": True, "return_special_tokens_mask": True} if side == "offsets" else {}
+        encoded = tokenizer(list(split["sequence"]), truncation=True, max_length=514, **extra)
+        count = len(encoded["input_ids"])
+    print(json.dumps({"seconds": time.perf_counter() - start, "count": count}))
+
+
+def bench_tokenise(ws: Workspace, args: argparse.Namespace) -> list[Result]:
+    n = str(2_000 if args.quick else 100_000)
+    ours = best(me("tokenise", str(ws.model_dir), n, "ours"), args.repeats, env=ws.env)
+    results = []
+    for side, label, target in (("offsets", "tokenizer(batch, offsets + special mask)", "throughput >= 0.9"),
+                                ("plain", "tokenizer(batch), ids only", "report")):
+        base = best(me("tokenise", str(ws.model_dir), n, side), args.repeats, env=ws.env)
+        ratio = base.seconds / ours.seconds  # throughput ratio: ours / the tokenizer's own batch call
+        results.append(Result(f"tokenise + align, {int(n):,} sequences", "build_examples (alignment, labels)",
+                              label, ours.seconds, base.seconds, ratio, target,
+                              ratio >= 0.9 if target != "report" else None, ours.peak_rss_mb, base.peak_rss_mb,
+                              {"ours seq/s": round(int(n) / ours.seconds),
+                               "baseline seq/s": round(int(n) / base.seconds)}))
+    return results
+
+
+# ------------------------------------------------------------------------------------------------- 4 builders
+def child_convert(csv: str, out: str, side: str) -> None:
+    sys.path.insert(0, str(SCRIPTS))
+    from bench_builders import conversion_only, polars_baseline
+
+    seconds = conversion_only(Path(csv), Path(out)) if side == "ours" else polars_baseline(Path(csv), Path(out))
+    print(json.dumps({"seconds": seconds}))
+
+
+def child_write_csv(path: str, rows: str) -> None:
+    sys.path.insert(0, str(SCRIPTS))
+    from bench_builders import write_gue_csv
+
+    write_gue_csv(Path(path), int(rows))
+
+
+def child_build_gue(raw: str, hub: str, shards: str) -> None:
+    """Build the config into the hub, and copy its train shards out as plain files (the pyarrow baseline)."""
+    from gfmbench.hub.publish import LocalGitBackend
+    from gfmbench.loaders.build import build_suite
+
+    backend = LocalGitBackend(Path(hub))
+    build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, verification="no_checks", progress=False)
+    Path(shards).mkdir(parents=True, exist_ok=True)
+    for path in backend.list_files("gfmbench/gue"):
+        if path.startswith("data/EMP_H3/train-"):
+            (Path(shards) / Path(path).name).write_bytes(backend.read_file("gfmbench/gue", path))
+
+
+def child_load(shards: str, side: str) -> None:
+    if side == "ours":
+        import datasets
+
+        datasets.load_dataset("gfmbench/gue", "EMP_H3", revision="v1.0.0")  # first load fills the cache
+        start = time.perf_counter()
+        ds = datasets.load_dataset("gfmbench/gue", "EMP_H3", revision="v1.0.0")
+        rows = ds["train"].num_rows
+    else:
+        import pyarrow.parquet as pq
+
+        pq.read_table(shards)  # warm, as the datasets side
+        start = time.perf_counter()
+        rows = pq.read_table(shards).num_rows
+    print(json.dumps({"seconds": time.perf_counter() - start, "rows": rows}))
+
+
+def bench_builders(ws: Workspace, args: argparse.Namespace) -> list[Result]:
+    rows = 20_000 if args.quick else 1_000_000
+    csv = ws.root / "gue" / "EMP" / "H3" / "train.csv"
+    subprocess.run(me("write-csv", str(csv), str(rows)), env=ws.env, check=True)
+    ours = best(me("convert", str(csv), str(ws.root / "conv-ours"), "ours"), args.repeats, env=ws.env)
+    base = best(me("convert", str(csv), str(ws.root / "conv-polars.parquet"), "polars"), args.repeats, env=ws.env)
+    results = [Result(f"builder conversion, {rows:,} CSV rows", "validate + write shards", "polars read_csv + "
+                      "write_parquet", ours.seconds, base.seconds, base.seconds / ours.seconds,
+                      "throughput >= 0.5", base.seconds / ours.seconds >= 0.5, ours.peak_rss_mb, base.peak_rss_mb,
+                      {"ours rows/s": round(rows / ours.seconds), "polars rows/s": round(rows / base.seconds)})]
+    load_rows = 2_000 if args.quick else 100_000
+    for name in ("train", "dev", "test"):
+        subprocess.run(me("write-csv", str(ws.root / "gue-load" / "EMP" / "H3" / f"{name}.csv"),
+                          str(load_rows if name == "train" else 1000)), env=ws.env, check=True)
+    shards = ws.root / "gue-shards"
+    subprocess.run(me("build-gue", str(ws.root / "gue-load"), str(ws.hub.root), str(shards)), env=ws.env, check=True)
+    ours = best(me("load", str(shards), "ours"), args.repeats, env=ws.env)
+    base = best(me("load", str(shards), "pyarrow"), args.repeats, env=ws.env)
+    results.append(Result(f"warm load_dataset, {load_rows:,}-row config", "datasets.load_dataset (cached)",
+                          "pyarrow read of the Parquet shards", ours.seconds, base.seconds,
+                          ours.seconds / base.seconds, "report", None, ours.peak_rss_mb, base.peak_rss_mb))
+    return results
+
+
+# -------------------------------------------------------------------------------------------------- 5 metrics
+def child_metric(positions: str, metric: str, side: str) -> None:
+    import math
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    length = 100
+    n = max(1, int(positions) // length)
+    valid = np.arange(length)[None, :] < rng.integers(length // 2, length + 1, n)[:, None]
+    if metric == "f1":
+        refs = rng.integers(0, 3, (n, length))
+        refs[~valid] = -100
+        preds = np.where(rng.random((n, length)) < 0.7, refs, rng.integers(0, 3, (n, length)))
+        preds[~valid] = 0
+        flat_refs, flat_preds = refs[valid], preds[valid]
+        from sklearn.metrics import f1_score
+
+        from gfmbench.metrics.functional import f1
+
+        start = time.perf_counter()  # imports above: only the computation is timed
+        if side == "ours":
+            value = f1(refs, preds, average="macro")
+        else:
+            value = float(f1_score(flat_refs, flat_preds, average="macro"))
+    else:
+        targets = rng.normal(size=(n, length, 3))
+        guesses = targets + rng.normal(scale=0.3, size=targets.shape)
+        masked = targets.copy()
+        masked[~valid] = np.nan
+        flat_t, flat_g = targets[valid], guesses[valid]
+        from sklearn.metrics import mean_squared_error
+
+        from gfmbench.metrics.functional import mcrmse
+
+        start = time.perf_counter()
+        if side == "ours":
+            value = mcrmse(masked, guesses)
+        else:
+            value = float(np.mean([math.sqrt(mean_squared_error(flat_t[:, j], flat_g[:, j])) for j in range(3)]))
+    print(json.dumps({"seconds": time.perf_counter() - start, "value": value}))
+
+
+def bench_metrics(ws: Workspace, args: argparse.Namespace) -> list[Result]:
+    positions = str(100_000 if args.quick else 10_000_000)
+    results = []
+    for metric, label in (("f1", "masked token macro F1"), ("mcrmse", "MCRMSE, 3 targets, masked")):
+        ours = best(me("metric", positions, metric, "ours"), args.repeats, env=ws.env)
+        base = best(me("metric", positions, metric, "sklearn"), args.repeats, env=ws.env)
+        same = abs(ours.output["value"] - base.output["value"]) <= 1e-9 * max(1.0, abs(base.output["value"]))
+        results.append(Result(f"{label}, {int(positions):,} positions", "gfmbench.metrics", "scikit-learn",
+                              ours.seconds, base.seconds, ours.seconds / base.seconds, "<= 1.0",
+                              ours.seconds / base.seconds <= 1.0, ours.peak_rss_mb, base.peak_rss_mb,
+                              {"same value": same}))
+    return results
+
+
+# -------------------------------------------------------------------------------------------------- 6 startup
+def bench_startup(ws: Workspace, args: argparse.Namespace) -> list[Result]:
+    repeats = max(3, args.repeats)
+    env = {**ws.env}
+    bare = best([sys.executable, "-c", "pass"], repeats, env=env)
+    results = []
+    for label, cmd in (("import gfmbench", [sys.executable, "-c", "import gfmbench"]),
+                       ("gfmbench --help", [sys.executable, "-m", "gfmbench", "--help"])):
+        ours = best(cmd, repeats, env=env)
+        results.append(Result(label, label, "python -c pass", ours.wall_s, bare.wall_s, ours.wall_s / bare.wall_s,
+                              "< 0.5 s", ours.wall_s < 0.5, ours.peak_rss_mb, bare.peak_rss_mb))
+    return results
+
+
+# -------------------------------------------------------------------------------------------------- reporting
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def table(results: list[Result]) -> tuple[list[str], list[list[str]]]:
+    headers = ["benchmark", "ours", "baseline", "ours s", "baseline s", "ratio", "target", "met", "ours RSS MiB",
+               "baseline RSS MiB", "notes"]
+    rows = [[r.benchmark, r.ours, r.baseline, _fmt(r.ours_s), _fmt(r.baseline_s), _fmt(r.ratio), r.target,
+             {True: "yes", False: "**no**", None: "—"}[r.met], _fmt(r.ours_rss_mb, 0), _fmt(r.baseline_rss_mb, 0),
+             "; ".join(f"{k}: {v}" for k, v in r.detail.items())] for r in results]
+    return headers, rows
+
+
+def environment() -> dict[str, str]:
+    from importlib.metadata import version
+
+    info = {"python": platform.python_version(), "machine": f"{platform.machine()}, {os.cpu_count()} CPUs"}
+    for package in ("torch", "transformers", "datasets", "tokenizers", "scikit-learn", "polars", "pyarrow"):
+        try:
+            info[package] = version(package)
+        except Exception:  # noqa: BLE001 - a missing optional package is just not listed
+            pass
+    return info
+
+
+def write_doc(results: list[Result], command: str, env: dict[str, str]) -> None:
+    from gfmbench.table import markdown_table
+
+    doc = ROOT / "docs" / "performance.md"
+    text = doc.read_text()
+    headers, rows = table(results)
+    section = "\n".join([
+        DOC_BEGIN,
+        f"Generated by `{command}` on {time.strftime('%Y-%m-%d')}; "
+        + ", ".join(f"{k} {v}" for k, v in env.items()) + ".",
+        "",
+        markdown_table(headers, rows),
+        DOC_END,
+    ])
+    if DOC_BEGIN in text:
+        before, rest = text.split(DOC_BEGIN, 1)
+        text = before + section + rest.split(DOC_END, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n## The report — `python scripts/bench.py all --write-doc`\n\n" + section + "\n"
+    from gfmbench.atomic import atomic_write
+
+    atomic_write(doc, text)
+
+
+BENCHMARKS = ("e2e", "harness", "tokenise", "builders", "metrics", "startup")
+CHILDREN = {"setup": child_setup, "snapshot": child_snapshot, "bare": child_bare, "tokenise": child_tokenise,
+            "convert": child_convert, "write-csv": child_write_csv, "build-gue": child_build_gue,
+            "load": child_load, "metric": child_metric}
+
+
+def main(argv: list[str] | None = None) -> list[Result]:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "child":
+        CHILDREN[argv[1]](*argv[2:])
+        return []
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=["all", *BENCHMARKS], nargs="+")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (CI smoke run)")
+    parser.add_argument("--repeats", type=int, help="best of N per measurement (default 3; 1 with --quick)")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--learning-rate", type=float, default=1e-3,
+                        help="for all sides of e2e/harness; 1e-3 lets the tiny random model learn in one epoch, so "
+                             "the test scores say something (time does not depend on it)")
+    parser.add_argument("--no-omnigenbench", action="store_true", help="skip the OmniGenBench side of e2e")
+    parser.add_argument("--omnigenbench-venv", default=str(Path(tempfile.gettempdir()) / "gfmbench-omnigenbench-venv"),
+                        help="where the throwaway OmniGenBench venv is made (reused when it imports)")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--write-doc", action="store_true", help="regenerate the report section of "
+                        "docs/performance.md")
+    args = parser.parse_args(argv)
+    args.repeats = args.repeats or (1 if args.quick else 3)
+    which = set(BENCHMARKS) if "all" in args.what else set(args.what)
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="gfmbench-bench-") as tmp, Workspace(Path(tmp)) as ws:
+        if which & {"e2e", "harness"}:
+            results += bench_e2e_and_harness(ws, args, which)
+        if "tokenise" in which:
+            results += bench_tokenise(ws, args)
+        if "builders" in which:
+            results += bench_builders(ws, args)
+        if "metrics" in which:
+            results += bench_metrics(ws, args)
+        if "startup" in which:
+            results += bench_startup(ws, args)
+    from gfmbench.table import format_table
+
+    env = environment()
+    print(", ".join(f"{k} {v}" for k, v in env.items()))
+    headers, rows = table(results)
+    print(format_table(headers, rows))
+    command = "python scripts/bench.py " + " ".join(argv)
+    if args.json:
+        args.json.write_text(json.dumps({"command": command, "environment": env,
+                                         "results": [asdict(r) for r in results]}, indent=2) + "\n")
+    if args.write_doc:
+        write_doc(results, command, env)
+    return results
+
+
+if __name__ == "__main__":
+    main()

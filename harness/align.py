@@ -11,6 +11,8 @@ The rules (one each way):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Literal
@@ -81,32 +83,147 @@ def encode(tokenizer: Any, fmt: InputFormat, sequences: list[str], max_length: i
     The alignment runs once over the whole batch laid end to end (tokens and nucleotides of sequence k shifted by
     those of the sequences before it), which gives each sequence's result exactly, with a few NumPy calls per
     batch instead of a dozen per sequence."""
-    if not sequences:
-        return []
+    out: list[EncodedSequence] = []
+    for start in range(0, len(sequences), ENCODE_CHUNK):  # bounded memory: the tokenizer's encodings are large
+        out += _encode_chunk(tokenizer, fmt, sequences[start:start + ENCODE_CHUNK], max_length,
+                             None if pairs is None else pairs[start:start + ENCODE_CHUNK])
+    return out
+
+
+ENCODE_CHUNK = 2048
+
+
+def _encode_chunk(tokenizer: Any, fmt: InputFormat, sequences: list[str], max_length: int | None,
+                  pairs: list[str] | None) -> list[EncodedSequence]:
     texts = [fmt.text(s) for s in sequences]
     if pairs is not None:  # the second sequence of a pair gets the same input format (U/T, k-mers)
         pairs = [fmt.text(s) for s in pairs]
     with_types = "token_type_ids" in getattr(tokenizer, "model_input_names", ["token_type_ids"])
-    rows = list(_tokenize(tokenizer, texts, pairs, max_length))
-    counts = np.fromiter((len(r[0]) for r in rows), dtype=np.int64, count=len(rows))
     lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
-    total = int(counts.sum())
-    offsets = np.fromiter(chain.from_iterable(chain.from_iterable(r[2] for r in rows)), dtype=np.int64,
-                          count=2 * total).reshape(-1, 2)
-    special = np.fromiter(chain.from_iterable(r[3] for r in rows), dtype=bool, count=total)
-    owner = np.repeat(np.arange(len(rows)), counts)  # the sequence of every token
+    fast = _spans_from_ids(tokenizer, fmt, texts, pairs, max_length, with_types)
+    if fast is not None:
+        ids_list, types_list, counts, offsets, special = fast
+    else:
+        rows = list(_tokenize(tokenizer, texts, pairs, max_length))
+        ids_list, types_list = [r[0] for r in rows], [r[1] for r in rows]
+        counts = np.fromiter((len(r[0]) for r in rows), dtype=np.int64, count=len(rows))
+        total = int(counts.sum())
+        offsets = np.fromiter(chain.from_iterable(chain.from_iterable(r[2] for r in rows)), dtype=np.int64,
+                              count=2 * total).reshape(-1, 2)
+        special = np.fromiter(chain.from_iterable(r[3] for r in rows), dtype=bool, count=total)
+    owner = np.repeat(np.arange(len(sequences)), counts)  # the sequence of every token
     spans = np.minimum(fmt.spans(offsets), lengths[owner, None])
     spans[special] = -1
     first_nt = np.cumsum(lengths) - lengths
     first_token = np.cumsum(counts) - counts
     shifted = np.where(special[:, None], -1, spans + first_nt[owner, None])
     global_token = nucleotide_to_token(shifted, int(lengths.sum()))
-    nt_owner = np.repeat(np.arange(len(rows)), lengths)
+    nt_owner = np.repeat(np.arange(len(sequences)), lengths)
     local = np.where(global_token >= 0, global_token - first_token[nt_owner], -1)
     span_parts = np.split(spans, np.cumsum(counts)[:-1])
     nt_parts = np.split(local, np.cumsum(lengths)[:-1])
     return [EncodedSequence(input_ids=ids, token_type_ids=types if with_types else None, spans=span, nt_to_token=nt)
-            for (ids, types, _, _), span, nt in zip(rows, span_parts, nt_parts, strict=True)]
+            for ids, types, span, nt in zip(ids_list, types_list, span_parts, nt_parts, strict=True)]
+
+
+PLAIN_PRE_TOKENIZERS = {"Split", "WhitespaceSplit", "Whitespace", "CharDelimiterSplit", "Digits", "Punctuation"}
+
+
+def plain_token_lengths(tokenizer: Any) -> np.ndarray | None:
+    """Characters covered by each token id, when every token is its own text: no normaliser, pre-tokenizers that
+    only split, and a word-level or BPE model without subword markers (single-nucleotide, k-mer and BPE DNA
+    vocabularies). Then a token's span follows from the ids alone and the tokenizer's offsets (the costliest part
+    of a batch call) are not needed. None for any other tokenizer."""
+    cached = getattr(tokenizer, "_gfmbench_token_lengths", False)
+    if cached is not False:
+        return cached
+    result = None
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        import json
+
+        spec = json.loads(backend.to_str())
+        model = spec.get("model") or {}
+
+        def plain(pre: Any) -> bool:
+            if pre is None:
+                return True
+            if pre.get("type") == "Sequence":
+                return all(plain(p) for p in pre.get("pretokenizers", []))
+            return pre.get("type") in PLAIN_PRE_TOKENIZERS
+
+        if spec.get("normalizer") is None and plain(spec.get("pre_tokenizer")) and (
+                model.get("type") == "WordLevel" or (model.get("type") == "BPE" and not model.get(
+                    "continuing_subword_prefix") and not model.get("end_of_word_suffix"))):
+            vocab = backend.get_vocab(with_added_tokens=True)
+            result = np.zeros(max(vocab.values()) + 1, dtype=np.int64)
+            for word, index in vocab.items():
+                result[index] = len(word)
+    try:
+        tokenizer._gfmbench_token_lengths = result
+    except AttributeError:
+        pass
+    return result
+
+
+def _spans_from_ids(tokenizer: Any, fmt: InputFormat, texts: list[str], pairs: list[str] | None,
+                    max_length: int | None, with_types: bool) -> Any:
+    """Token offsets computed from the ids (`plain_token_lengths`), checked: every sequence that was not cut must
+    be covered exactly, a cut one no further than its end, and no unknown token may occur (its length is not its
+    text's); otherwise None and the caller asks the tokenizer for offsets."""
+    table = plain_token_lengths(tokenizer)
+    if table is None or fmt.kind != "raw" or pairs is not None or \
+            getattr(tokenizer, "truncation_side", "right") != "right":
+        return None
+    backend = tokenizer.backend_tokenizer
+    with _truncation(tokenizer, max_length):
+        encodings = backend.encode_batch_fast(texts, add_special_tokens=True)
+    ids_list = [e.ids for e in encodings]
+    counts = np.fromiter(map(len, ids_list), dtype=np.int64, count=len(ids_list))
+    flat = np.fromiter(chain.from_iterable(ids_list), dtype=np.int64, count=int(counts.sum()))
+    unk = getattr(tokenizer, "unk_token_id", None)
+    if flat.size and (flat.max() >= len(table) or (unk is not None and (flat == unk).any())):
+        return None
+    special_ids = [i for i in getattr(tokenizer, "all_special_ids", []) if i != unk]
+    special = np.isin(flat, special_ids)
+    length = np.where(special, 0, table[flat])
+    ends = np.cumsum(length)
+    first = np.cumsum(counts) - counts
+    before = np.concatenate([[0], ends[first[1:] - 1]]) if len(counts) > 1 else np.zeros(1, dtype=np.int64)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    end = ends - before[owner]
+    covered = np.where(counts > 0, end[np.maximum(first + counts - 1, 0)], 0)
+    text_length = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    may_be_cut = counts >= (max_length if max_length is not None else np.iinfo(np.int64).max)
+    if not ((covered == text_length) | (may_be_cut & (covered <= text_length))).all():
+        return None
+    offsets = np.stack([end - length, end], axis=1)
+    offsets[special] = 0
+    types = [e.type_ids for e in encodings] if with_types else [None] * len(encodings)
+    return ids_list, types, counts, offsets, special
+
+
+@contextmanager
+def _truncation(tokenizer: Any, max_length: int | None) -> Iterator[None]:
+    """The backend set to truncate at `max_length` (as `tokenizer(..., truncation=True)` does) without padding,
+    and left as it was afterwards."""
+    backend = tokenizer.backend_tokenizer
+    truncation, padding = backend.truncation, backend.padding
+    try:
+        if max_length is not None:
+            backend.enable_truncation(max_length, strategy="longest_first",
+                                      direction=getattr(tokenizer, "truncation_side", "right"))
+        else:
+            backend.no_truncation()
+        backend.no_padding()
+        yield
+    finally:
+        if truncation:
+            backend.enable_truncation(**truncation)
+        else:
+            backend.no_truncation()
+        if padding:
+            backend.enable_padding(**padding)
 
 
 def _tokenize(tokenizer: Any, texts: list[str], pairs: list[str] | None,
@@ -124,23 +241,9 @@ def _tokenize(tokenizer: Any, texts: list[str], pairs: list[str] | None,
                 special = [bool(m) or s != 0 for m, s in zip(special, batch.sequence_ids(i), strict=True)]
             yield list(batch["input_ids"][i]), list(batch["token_type_ids"][i]), batch["offset_mapping"][i], special
         return
-    truncation, padding = backend.truncation, backend.padding
-    try:
-        if max_length is not None:
-            backend.enable_truncation(max_length, strategy="longest_first",
-                                      direction=getattr(tokenizer, "truncation_side", "right"))
-        else:
-            backend.no_truncation()
-        backend.no_padding()
+    with _truncation(tokenizer, max_length):
         encodings = backend.encode_batch(list(zip(texts, pairs, strict=True)) if pairs is not None else texts,
                                          add_special_tokens=True)
-    finally:  # the tokenizer is left as it was
-        if truncation:
-            backend.enable_truncation(**truncation)
-        else:
-            backend.no_truncation()
-        if padding:
-            backend.enable_padding(**padding)
     for enc in encodings:
         special = enc.special_tokens_mask
         if pairs is not None:

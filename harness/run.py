@@ -44,6 +44,7 @@ class RunConfig:
     regime: str = "finetune"  # "probe": frozen backbone + linear model; "zeroshot": LM likelihoods, no training
     gradient_accumulation_steps: int = 1
     precision: str = "fp32"  # "bf16" / "fp16" mixed precision (fine-tuning)
+    lr_scheduler: str = "linear"  # "constant", "cosine", ...: transformers' schedule names
     write_cards: bool = True  # sweeps write cards once, at merge time
     streaming: bool = False  # fine-tune from `load_dataset(..., streaming=True)` (train sets larger than memory)
     output_dir: Path | None = None
@@ -121,6 +122,7 @@ def hyperparameters(suite: SuiteSpec, task: TaskSpec, config: RunConfig) -> Hype
         long_sequences=config.long_sequences,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
         precision=config.precision,
+        lr_scheduler=config.lr_scheduler,
         streaming=config.streaming,
     )
 

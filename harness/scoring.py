@@ -112,18 +112,29 @@ def _merge_windows(group: list[tuple[Example, np.ndarray, np.ndarray]]) -> tuple
     return merged, best >= 0
 
 
-def score_metric(task: TaskSpec, name: str, rows: list[dict[str, Any]]) -> float:
-    """One metric of the task over prediction rows."""
+def _prepared_metric(task: TaskSpec, name: str, rows: list[dict[str, Any]]) -> tuple[Any, list[Any], list[Any]]:
+    """The metric as a function of (references, predictions), one entry per example, and those inputs for `rows`
+    (computed once, so that a bootstrap resamples them without rebuilding them)."""
     entry = get_metric(name)
     references, predictions = _metric_inputs(task, entry.inputs, rows)
     kwargs = {}
     width = _regression_width(task, rows)
     if entry.inputs == "regression" and name != "mcrmse" and width > 1:
         kwargs["n_targets"] = width
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        value = entry(references, predictions, **kwargs)
-    return float(np.mean(value)) if isinstance(value, list) else float(value)
+
+    def metric(refs: Any, preds: Any) -> float:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            value = entry(refs, preds, **kwargs)
+        return float(np.mean(value)) if isinstance(value, list) else float(value)
+
+    return metric, list(references), list(predictions)
+
+
+def score_metric(task: TaskSpec, name: str, rows: list[dict[str, Any]]) -> float:
+    """One metric of the task over prediction rows."""
+    metric, references, predictions = _prepared_metric(task, name, rows)
+    return metric(references, predictions)
 
 
 def primary_confidence_interval(task: TaskSpec, rows: list[dict[str, Any]], n_resamples: int = 200,
@@ -135,8 +146,8 @@ def primary_confidence_interval(task: TaskSpec, rows: list[dict[str, Any]], n_re
     if len(rows) < 2:
         return None
     try:
-        low, high = bootstrap_ci(lambda sample, _: score_metric(task, task.primary_metric, sample), rows, rows,
-                                 n_resamples=n_resamples, seed=seed)
+        metric, references, predictions = _prepared_metric(task, task.primary_metric, rows)
+        low, high = bootstrap_ci(metric, references, predictions, n_resamples=n_resamples, seed=seed)
     except (MetricInputError, ValueError):
         return None  # e.g. a resample with one class only for ROC-AUC
     if math.isnan(low) or math.isnan(high):

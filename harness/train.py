@@ -41,6 +41,7 @@ class Hyperparameters:
     long_sequences: str = "truncate"  # or "window" (token tasks): half-overlapping windows, merged per nucleotide
     gradient_accumulation_steps: int = 1
     precision: str = "fp32"  # "bf16" or "fp16": mixed precision, passed to the Trainer
+    lr_scheduler: str = "linear"  # the Trainer's learning-rate schedule (linear decay, constant, cosine)
     streaming: bool = False  # train read as a stream (shuffle buffer), validation and test in memory
 
     def as_dict(self) -> dict[str, Any]:
@@ -161,9 +162,12 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
                progress: bool = True) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
     """Returns (metrics per split, test prediction rows, details: head, input format, truncation, cost)."""
     import torch
-    from transformers import EarlyStoppingCallback, TrainingArguments, enable_full_determinism
+    from transformers import EarlyStoppingCallback, TrainingArguments, enable_full_determinism, set_seed
 
-    enable_full_determinism(seed)
+    if torch.cuda.is_available():
+        enable_full_determinism(seed)  # deterministic CUDA kernels
+    else:  # CPU kernels are deterministic already; torch.use_deterministic_algorithms would import torch's
+        set_seed(seed)  # compiler stack (about a second of start-up) for nothing
     start = time.perf_counter()
     tokenizer = load_tokenizer(model, trust_remote_code)
     fmt = detect_input_format(tokenizer)
@@ -204,6 +208,7 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         bf16=hp.precision == "bf16",
         fp16=hp.precision == "fp16",
         learning_rate=hp.learning_rate,
+        lr_scheduler_type=hp.lr_scheduler,
         weight_decay=hp.weight_decay,
         eval_strategy="epoch",
         save_strategy="epoch",

@@ -174,3 +174,42 @@ def test_the_rust_backend_path_equals_the_transformers_call(kind: str) -> None:
             if second is not None:
                 expected |= np.asarray(ref.sequence_ids(i)) != 0
             assert (np.asarray(special, dtype=bool) == expected).all()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@CASES
+@given(seqs=st.lists(st.text(alphabet="ACGUN", min_size=1, max_size=60), min_size=1, max_size=5), data=st.data())
+def test_spans_from_ids_equal_the_tokenizer_offsets(kind: str, seqs: list[str], data: st.DataObject,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain vocabularies get token spans from the ids alone (no offsets from the tokenizer); the result must be
+    the offsets path's, and anything the shortcut cannot vouch for (unknown tokens) must take the offsets path."""
+    import gfmbench.harness.align as align
+
+    tokenizer = TOKENIZERS[kind]
+    fmt = detect_input_format(tokenizer)
+    max_length = data.draw(st.one_of(st.none(), st.integers(3, 30)))
+    fast = encode(tokenizer, fmt, seqs, max_length)
+    with monkeypatch.context() as patch:
+        patch.setattr(align, "plain_token_lengths", lambda _tokenizer: None)
+        slow = encode(tokenizer, fmt, seqs, max_length)
+    for a, b in zip(fast, slow, strict=True):
+        assert a.input_ids == b.input_ids and a.token_type_ids == b.token_type_ids
+        assert (a.spans == b.spans).all() and (a.nt_to_token == b.nt_to_token).all()
+
+
+def test_which_tokenizers_take_the_shortcut() -> None:
+    from gfmbench.harness.align import plain_token_lengths
+
+    assert all(plain_token_lengths(TOKENIZERS[kind]) is not None for kind in KINDS)
+    from transformers import PreTrainedTokenizerFast
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+
+    wordpiece = Tokenizer(models.WordPiece({"[UNK]": 0, "A": 1, "##C": 2}, unk_token="[UNK]"))
+    wordpiece.pre_tokenizer = pre_tokenizers.Whitespace()
+    assert plain_token_lengths(PreTrainedTokenizerFast(tokenizer_object=wordpiece)) is None  # "##" markers
+    lowered = Tokenizer(models.WordLevel({"[UNK]": 0, "a": 1}, unk_token="[UNK]"))
+    lowered.normalizer = normalizers.Lowercase()
+    assert plain_token_lengths(PreTrainedTokenizerFast(tokenizer_object=lowered)) is None  # a normaliser
+    byte_level = Tokenizer(models.BPE())
+    byte_level.pre_tokenizer = pre_tokenizers.ByteLevel()
+    assert plain_token_lengths(PreTrainedTokenizerFast(tokenizer_object=byte_level)) is None

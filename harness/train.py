@@ -98,6 +98,15 @@ def _trainer_class() -> type:
     return GfmTrainer
 
 
+def by_length(examples: list[Any]) -> list[Any]:
+    """Examples in order of token count, for prediction: batches of similar lengths carry little padding (the
+    evaluation sampler must keep the dataset's order, so the order is given to it). Windows of one sequence stay
+    together and in order (their outputs are merged in sequence), so splits with windows keep their order."""
+    if any(ex.window is not None for ex in examples):
+        return list(examples)
+    return sorted(examples, key=lambda ex: len(ex.encoded.input_ids))
+
+
 def check_order(label_ids: Any, examples: list[Any]) -> None:
     """The labels the Trainer returns with its predictions must be the examples' own labels, in order: otherwise
     predictions would be scored against the wrong references. Raises instead of scoring garbage. (Regression labels
@@ -191,12 +200,14 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
     id2label = dict(enumerate(task.labels)) if task.labels and task.type != "multilabel_classification" else None
     network, head = load_model_for_task(model, task.type, num_outputs(task, examples["train"]),
                                         tokenizer.pad_token_id, trust_remote_code, id2label)
-    validation = examples["validation"]
+    validation = by_length(examples["validation"])  # metrics do not depend on the order
+    epoch_scores: list[dict[str, float]] = []  # validation metrics of each evaluation, in order
 
     def compute_metrics(prediction: Any) -> dict[str, float]:
         logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
         check_order(prediction.label_ids, validation)
-        return score_predictions(task, example_outputs(task, validation, logits))
+        epoch_scores.append(score_predictions(task, example_outputs(task, validation, logits)))
+        return epoch_scores[-1]
 
     greater = task.direction == "higher"
     args = TrainingArguments(
@@ -244,11 +255,19 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
     rows_by_split = {}
     eval_speed = None
     trainer.compute_metrics = None  # it scores the validation examples; predictions are scored below, per split
+    best = trainer.state.best_metric
+    chosen = next((m for m in epoch_scores if best is not None and m[task.primary_metric] == best), None)
+    if chosen is not None:  # the restored best model was scored on validation at its epoch: not predicted again
+        metrics["validation"] = chosen
+        scored = [name for name in scored if name != "validation"]
     for name in scored:  # extra test sets (test_*) are scored like test and reported apart
-        prediction = trainer.predict(TorchExamples(task, examples[name]))
-        check_order(prediction.label_ids, examples[name])
+        ordered = by_length(examples[name])
+        prediction = trainer.predict(TorchExamples(task, ordered))
+        check_order(prediction.label_ids, ordered)
         logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
-        rows = example_outputs(task, examples[name], logits)
+        rows = example_outputs(task, ordered, logits)
+        position = {ex.id: i for i, ex in reversed(list(enumerate(examples[name])))}
+        rows.sort(key=lambda row: position[row["id"]])  # back to the split's order (ids are unique per row)
         metrics[name] = score_predictions(task, rows)
         rows_by_split[name] = rows
         if name == "test":

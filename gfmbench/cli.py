@@ -84,7 +84,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         trust_remote_code=args.trust_remote_code, dataset_revision=args.dataset_revision, push_to=args.push_to,
         push_to_hub=args.push_to_hub, progress=not args.no_progress, regime=args.regime,
         gradient_accumulation_steps=args.gradient_accumulation_steps, precision=args.precision,
-        lr_scheduler=args.lr_scheduler,
+        lr_scheduler=args.lr_scheduler, batching=args.batching,
         streaming=args.streaming,
     ))
     if not _is_main():  # under torchrun, the main process prints the table
@@ -381,6 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--gradient-accumulation-steps", type=int, default=1, help="batches per optimizer step")
     run_.add_argument("--lr-scheduler", choices=["linear", "constant", "constant_with_warmup", "cosine"],
                       default="linear", help="learning-rate schedule (default: linear decay to 0, as the Trainer)")
+    run_.add_argument("--batching", choices=["length", "random"], default="length",
+                      help="training batches: length-grouped (little padding, faster; the default) or random "
+                           "(the plain recipe; see docs/performance.md for what each costs and scores)")
     run_.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32",
                       help="mixed precision for fine-tuning (bf16 on recent GPUs; fp32 on CPU)")
     run_.add_argument("--streaming", action="store_true", help="train from a stream of the train split (sets larger "

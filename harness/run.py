@@ -45,6 +45,7 @@ class RunConfig:
     gradient_accumulation_steps: int = 1
     precision: str = "fp32"  # "bf16" / "fp16" mixed precision (fine-tuning)
     lr_scheduler: str = "linear"  # "constant", "cosine", ...: transformers' schedule names
+    batching: str = "length"  # "length" (length-grouped batches, faster) or "random" (shuffled batches)
     write_cards: bool = True  # sweeps write cards once, at merge time
     streaming: bool = False  # fine-tune from `load_dataset(..., streaming=True)` (train sets larger than memory)
     output_dir: Path | None = None
@@ -123,6 +124,7 @@ def hyperparameters(suite: SuiteSpec, task: TaskSpec, config: RunConfig) -> Hype
         gradient_accumulation_steps=config.gradient_accumulation_steps,
         precision=config.precision,
         lr_scheduler=config.lr_scheduler,
+        batching=config.batching,
         streaming=config.streaming,
     )
 

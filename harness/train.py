@@ -42,6 +42,7 @@ class Hyperparameters:
     gradient_accumulation_steps: int = 1
     precision: str = "fp32"  # "bf16" or "fp16": mixed precision, passed to the Trainer
     lr_scheduler: str = "linear"  # the Trainer's learning-rate schedule (linear decay, constant, cosine)
+    batching: str = "length"  # "length": length-grouped batches (little padding); "random": shuffled batches
     streaming: bool = False  # train read as a stream (shuffle buffer), validation and test in memory
 
     def as_dict(self) -> dict[str, Any]:
@@ -196,7 +197,8 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         schedule: dict[str, Any] = {"max_steps": hp.epochs * steps_per_epoch, "train_sampling_strategy": "sequential"}
     else:
         train_dataset = TorchExamples(task, examples["train"])
-        schedule = {"train_sampling_strategy": "group_by_length"}  # length-grouped batches + dynamic padding
+        # length-grouped batches pad little (faster); random batches are the plain recipe. Both pad per batch.
+        schedule = {"train_sampling_strategy": "group_by_length" if hp.batching == "length" else "random"}
     id2label = dict(enumerate(task.labels)) if task.labels and task.type != "multilabel_classification" else None
     network, head = load_model_for_task(model, task.type, num_outputs(task, examples["train"]),
                                         tokenizer.pad_token_id, trust_remote_code, id2label)

@@ -130,8 +130,9 @@ class Workspace:
 
 def child_setup(hub_root: str, rgb: str) -> None:
     from gfmbench.harness.tiny import publish_tiny_models
-    from gfmbench.hub.publish import LocalGitBackend
     from gfmbench.loaders.build import build_suite
+
+    from gfmbench.hub.publish import LocalGitBackend
 
     backend = LocalGitBackend(Path(hub_root))
     build_suite("rgb", raw_dir=rgb, configs=["SSP_Archive2"], backend=backend, progress=False)
@@ -274,7 +275,6 @@ def child_tokenise(model_dir: str, n: str, side: str) -> None:
     import random
 
     import datasets
-
     from gfmbench.harness.align import detect_input_format
     from gfmbench.harness.data import build_examples
     from gfmbench.harness.models import ResolvedModel, load_tokenizer
@@ -338,8 +338,9 @@ def child_write_csv(path: str, rows: str) -> None:
 
 def child_build_gue(raw: str, hub: str, shards: str) -> None:
     """Build the config into the hub, and copy its train shards out as plain files (the pyarrow baseline)."""
-    from gfmbench.hub.publish import LocalGitBackend
     from gfmbench.loaders.build import build_suite
+
+    from gfmbench.hub.publish import LocalGitBackend
 
     backend = LocalGitBackend(Path(hub))
     build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, verification="no_checks", progress=False)
@@ -406,9 +407,8 @@ def child_metric(positions: str, metric: str, side: str) -> None:
         preds = np.where(rng.random((n, length)) < 0.7, refs, rng.integers(0, 3, (n, length)))
         preds[~valid] = 0
         flat_refs, flat_preds = refs[valid], preds[valid]
-        from sklearn.metrics import f1_score
-
         from gfmbench.metrics.functional import f1
+        from sklearn.metrics import f1_score
 
         start = time.perf_counter()  # imports above: only the computation is timed
         if side == "ours":
@@ -421,9 +421,8 @@ def child_metric(positions: str, metric: str, side: str) -> None:
         masked = targets.copy()
         masked[~valid] = np.nan
         flat_t, flat_g = targets[valid], guesses[valid]
-        from sklearn.metrics import mean_squared_error
-
         from gfmbench.metrics.functional import mcrmse
+        from sklearn.metrics import mean_squared_error
 
         start = time.perf_counter()
         if side == "ours":

@@ -319,12 +319,12 @@ def _cmd_hub_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_hub_exec(args: argparse.Namespace) -> int:
-    from gfmbench.hub.server import local_hub
+    from gfmbench.hub.server import local_hub, stop_on_sigterm
 
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         raise GfmbenchError("hub exec: give a command after --, e.g. gfmbench hub exec -- python script.py")
-    with local_hub(root=args.root, port=args.port) as hub:
+    with stop_on_sigterm(), local_hub(root=args.root, port=args.port) as hub:  # killed: the hub still stops
         print(f"HF_ENDPOINT={hub.endpoint}", file=sys.stderr, flush=True)
         return subprocess.run(command, env=hub.env(), check=False).returncode  # noqa: S603 - the user's command
 

@@ -100,6 +100,34 @@ def test_hub_serve_prints_the_endpoint_and_stops(tmp_path: Path) -> None:
         assert sock.connect_ex((host, int(port))) != 0
 
 
+@pytest.mark.parametrize("command", [["serve"], ["exec", "--", sys.executable, "-c", "import time; time.sleep(60)"]])
+def test_sigterm_stops_the_hub_and_its_olah_child(tmp_path: Path, command: list[str]) -> None:
+    """`kill` (SIGTERM) of `hub serve` / `hub exec` must stop olah too: Python's default would die at once and
+    leave the olah child running."""
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, "-m", "gfmbench", "hub", command[0], "--root", str(tmp_path),
+                             *command[1:]], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stream = proc.stdout if command[0] == "serve" else proc.stderr
+        line = ""
+        while "HF_ENDPOINT=" not in line:
+            line = stream.readline()
+            assert line, "the hub did not announce its endpoint"
+        host, port = line.strip().split("HF_ENDPOINT=")[1].removeprefix("http://").split(":")
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert children, "no olah child found"
+        proc.terminate()
+        assert proc.wait(timeout=60) == 143
+        gone, alive = psutil.wait_procs(children, timeout=30)
+        assert not alive, [p.cmdline() for p in alive]
+        with socket.socket() as sock:
+            assert sock.connect_ex((host, int(port))) != 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -152,6 +152,27 @@ class LocalHub:
 
 
 @contextlib.contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM (what `kill`, job schedulers and CI runners send) raises SystemExit(143) in the main thread for the
+    duration of the block, so `finally` blocks run and the olah child is stopped instead of orphaned. Python's
+    default for SIGTERM is to die without running them."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
 def local_hub(root: str | Path | None = None, port: int | None = None) -> Iterator[LocalHub]:
     """Start a local hub on a free loopback port for the duration of the block."""
     with LocalHub(root=root, port=port).running() as hub:
@@ -161,10 +182,12 @@ def local_hub(root: str | Path | None = None, port: int | None = None) -> Iterat
 def serve_forever(root: str | Path | None = None, port: int | None = None,
                   announce: Callable[[LocalHub], None] | None = None) -> None:
     """Run the local hub in the foreground until interrupted (the `gfmbench hub serve` command)."""
-    import signal
+    with stop_on_sigterm():
+        _serve(LocalHub(root=root, port=port), announce)
 
-    hub = LocalHub(root=root, port=port)
-    try:  # Ctrl-C at any point after this line (even right after the announcement) is a clean stop
+
+def _serve(hub: LocalHub, announce: Callable[[LocalHub], None] | None) -> None:
+    try:  # Ctrl-C or SIGTERM at any point after this line (even right after the announcement) is a clean stop
         hub.start()
         if announce is not None:
             announce(hub)
@@ -173,9 +196,10 @@ def serve_forever(root: str | Path | None = None, port: int | None = None,
         raise HubError(f"the local hub stopped unexpectedly: {hub._tail_log()}")
     except KeyboardInterrupt:
         pass
-    finally:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the shutdown
+    finally:  # a second Ctrl-C or SIGTERM must not interrupt the shutdown
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             hub.stop()
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -324,9 +324,17 @@ def _cmd_hub_exec(args: argparse.Namespace) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         raise GfmbenchError("hub exec: give a command after --, e.g. gfmbench hub exec -- python script.py")
-    with stop_on_sigterm(), local_hub(root=args.root, port=args.port) as hub:  # killed: the hub still stops
+    with stop_on_sigterm() as guard, local_hub(root=args.root, port=args.port) as hub:  # killed: the hub stops
         print(f"HF_ENDPOINT={hub.endpoint}", file=sys.stderr, flush=True)
-        return subprocess.run(command, env=hub.env(), check=False).returncode  # noqa: S603 - the user's command
+        process = None
+        try:
+            with guard.deferred():  # a SIGTERM while the child starts is raised once its handle exists
+                process = subprocess.Popen(command, env=hub.env())  # noqa: S603 - the user's command
+            return process.wait()
+        finally:
+            if process is not None and process.poll() is None:  # interrupted: the command goes with the hub
+                process.kill()
+                process.wait()
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -151,23 +151,45 @@ class LocalHub:
             self.stop()
 
 
+class SigtermGuard:
+    """While active, SIGTERM raises SystemExit(143) in the main thread, except inside `deferred()` blocks, where it
+    is held and raised at the end of the block (so a child process is never started without its handle)."""
+
+    def __init__(self) -> None:
+        self.deferring = False
+        self.pending: int | None = None
+
+    def handle(self, signum: int, frame: object) -> None:
+        if self.deferring:
+            self.pending = signum
+            return
+        raise SystemExit(128 + signum)
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        self.deferring = True
+        try:
+            yield
+        finally:
+            self.deferring = False
+        if self.pending is not None:
+            raise SystemExit(128 + self.pending)
+
+
 @contextlib.contextmanager
-def stop_on_sigterm() -> Iterator[None]:
+def stop_on_sigterm() -> Iterator[SigtermGuard]:
     """SIGTERM (what `kill`, job schedulers and CI runners send) raises SystemExit(143) in the main thread for the
     duration of the block, so `finally` blocks run and the olah child is stopped instead of orphaned. Python's
     default for SIGTERM is to die without running them."""
     import threading
 
+    guard = SigtermGuard()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield guard
         return
-
-    def terminate(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, terminate)
+    previous = signal.signal(signal.SIGTERM, guard.handle)
     try:
-        yield
+        yield guard
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -64,6 +64,21 @@ def pairs_to_triangle(pairs: Any, length: int) -> np.ndarray:
     return out
 
 
+def triangle_pairs(selected: Any, length: int) -> list[list[int]]:
+    """The pairs `[i, j]` (i < j) whose entries of an upper triangle are true: e.g. the predicted pairs of a score
+    triangle (`scores >= 0.5`), in the stored form of binary maps."""
+    rows, cols = np.triu_indices(length, k=1)
+    keep = np.asarray(selected, dtype=bool)
+    return np.stack([rows[keep], cols[keep]], axis=1).tolist()
+
+
+def covered_pairs(covered: Any) -> np.ndarray:
+    """Upper triangle of pairs whose two nucleotides are both covered (e.g. not cut off by truncation)."""
+    covered = np.asarray(covered, dtype=bool)
+    rows, cols = np.triu_indices(len(covered), k=1)
+    return covered[rows] & covered[cols]
+
+
 def triangle_to_matrix(values: Any, length: int | None = None, diagonal: float = math.nan) -> np.ndarray:
     """A symmetric L x L float array from an upper triangle (null -> NaN)."""
     flat = np.array([math.nan if v is None else v for v in values], dtype=np.float64)

@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from gfmbench.pairmaps import covered_pairs
+
 IGNORE_INDEX = -100
 DNA_BASES = set("ACGT")
 
@@ -197,8 +199,7 @@ def _spans_from_ids(tokenizer: Any, fmt: InputFormat, texts: list[str], pairs: l
     may_be_cut = counts >= (max_length if max_length is not None else np.iinfo(np.int64).max)
     if not ((covered == text_length) | (may_be_cut & (covered <= text_length))).all():
         return None
-    offsets = np.stack([end - length, end], axis=1)
-    offsets[special] = 0
+    offsets = np.stack([end - length, end], axis=1)  # special tokens' spans are masked by the caller
     types = [e.type_ids for e in encodings] if with_types else [None] * len(encodings)
     return ids_list, types, counts, offsets, special
 
@@ -296,10 +297,7 @@ def token_values(encoded: EncodedSequence, values: np.ndarray) -> np.ndarray:
 def pair_labels(encoded: EncodedSequence, triangle: np.ndarray) -> np.ndarray:
     """A map's upper triangle (gfmbench.pairmaps) with the pairs that lost a nucleotide to truncation set to the
     ignore value (-100 for 0/1 maps, NaN for values): they are neither trained on nor scored."""
-    n = len(encoded.nt_to_token)
-    rows, cols = np.triu_indices(n, k=1)
-    covered = encoded.nt_to_token >= 0
-    lost = ~(covered[rows] & covered[cols])
+    lost = ~covered_pairs(encoded.nt_to_token >= 0)
     out = np.asarray(triangle).copy()
     if lost.any():
         if out.dtype.kind == "f":

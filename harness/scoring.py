@@ -12,11 +12,12 @@ import warnings
 from typing import Any
 
 import numpy as np
-
 from gfmbench.harness.align import IGNORE_INDEX, to_nucleotides
 from gfmbench.harness.data import Example
 from gfmbench.metrics.catalog import get_metric
 from gfmbench.suites.schema import TaskSpec
+
+from gfmbench.pairmaps import covered_pairs, pairs_to_triangle, triangle_pairs
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -62,12 +63,9 @@ def prediction_row(task: TaskSpec, ex: Example, out: np.ndarray, covered: np.nda
     if task.is_pair_level:
         row["covered"] = np.asarray(covered, dtype=bool).tolist()
         if task.type == "pair_classification":  # scores per pair (upper triangle); predicted pairs at >= 0.5
-            from gfmbench.pairmaps import positive_pairs, triangle_to_matrix
-
             scores = _sigmoid(out)
-            n = len(row["covered"])
             row["scores"] = scores.tolist()
-            row["prediction"] = positive_pairs(np.nan_to_num(triangle_to_matrix(scores, n)) >= 0.5)
+            row["prediction"] = triangle_pairs(scores >= 0.5, len(row["covered"]))
             row["reference"] = [list(p) for p in ex.reference]
         else:
             row["prediction"] = out.tolist()
@@ -167,23 +165,15 @@ def _token_refs(row: dict[str, Any]) -> list[int]:
     return [IGNORE_INDEX if (r < 0 or not c) else r for r, c in zip(row["reference"], row["covered"], strict=True)]
 
 
-def _pair_covered(row: dict[str, Any]) -> np.ndarray:
-    """Per pair (upper triangle): both nucleotides were seen by the model."""
-    covered = np.asarray(row["covered"], dtype=bool)
-    i, j = np.triu_indices(len(covered), k=1)
-    return covered[i] & covered[j]
-
-
 def _metric_inputs(task: TaskSpec, inputs: str, rows: list[dict[str, Any]]) -> tuple[Any, Any]:
     if task.type == "pair_classification":
-        from gfmbench.pairmaps import pairs_to_triangle
-
-        refs = [np.where(_pair_covered(r), pairs_to_triangle(r["reference"], len(r["covered"])), IGNORE_INDEX)
-                for r in rows]
+        refs = [np.where(covered_pairs(r["covered"]), pairs_to_triangle(r["reference"], len(r["covered"])),
+                         IGNORE_INDEX) for r in rows]
         return refs, [r["scores"] for r in rows]
     if task.type == "pair_regression":
-        refs = [np.where(_pair_covered(r), np.array([np.nan if v is None else v for v in r["reference"]],
-                                                    dtype=np.float64), np.nan) for r in rows]
+        refs = [np.where(covered_pairs(r["covered"]),
+                         np.array([np.nan if v is None else v for v in r["reference"]], dtype=np.float64), np.nan)
+                for r in rows]
         return refs, [np.asarray(r["prediction"], dtype=np.float64) for r in rows]
     if task.type == "token_classification":
         refs = [_token_refs(r) for r in rows]

@@ -268,8 +268,8 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         check_order(prediction.label_ids, ordered)
         logits = prediction.predictions[0] if isinstance(prediction.predictions, tuple) else prediction.predictions
         rows = example_outputs(task, ordered, logits)
-        position = {ex.id: i for i, ex in reversed(list(enumerate(examples[name])))}
-        rows.sort(key=lambda row: position[row["id"]])  # back to the split's order (ids are unique per row)
+        position = {ex.id: i for i, ex in enumerate(examples[name])}
+        rows.sort(key=lambda row: position[row["id"]])  # back to the split's order (one row per id)
         metrics[name] = score_predictions(task, rows)
         rows_by_split[name] = rows
         if name == "test":

@@ -99,7 +99,18 @@ REGRESSION_ARGS = """    predictions: predicted values: scalars, per-position li
     n_targets (int, default 1): with several targets, the last axis holds them and one value per target is
         returned (a list).
     mask (array of bool, optional): further positions to leave out."""
-SKLEARN_CITATION = """\\
+PAIR_ARGS = """    predictions: one map of scores per example: the L x L array, or its upper triangle without the diagonal, row by
+        row (gfmbench.pairmaps), L(L-1)/2 values.
+    references: one 0/1 map per example, same layout; -100 marks a pair that is not scored."""
+BEACON_CITATION = """\
+@inproceedings{ren2024beacon,
+  title     = {{BEACON}: Benchmark for Comprehensive {RNA} Tasks and Language Models},
+  author    = {Ren, Yuchen and others},
+  booktitle = {Advances in Neural Information Processing Systems, Datasets and Benchmarks Track},
+  year      = {2024}
+}
+"""
+SKLEARN_CITATION = """\
 @article{scikit-learn,
   title   = {Scikit-learn: Machine Learning in {P}ython},
   author  = {Pedregosa, F. and Varoquaux, G. and Gramfort, A. and others},
@@ -109,7 +120,7 @@ SKLEARN_CITATION = """\\
   year    = {2011}
 }
 """
-SCIPY_CITATION = """\\
+SCIPY_CITATION = """\
 @article{scipy2020,
   title   = {{SciPy} 1.0: Fundamental Algorithms for Scientific Computing in {P}ython},
   author  = {Virtanen, P. and Gommers, R. and Oliphant, T. E. and others},

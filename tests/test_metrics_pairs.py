@@ -152,3 +152,14 @@ def test_pair_maps_round_trip() -> None:
     assert pair_map({"sequence": "ACGU", "label": []}).sum() == 0
     with pytest.raises(ValueError, match="do not fill"):
         triangle_to_matrix([0.1, 0.2], 3)
+
+
+def test_triangle_pairs_and_covered_pairs_are_the_stored_forms() -> None:
+    from gfmbench.pairmaps import covered_pairs, triangle_pairs
+
+    rng = np.random.default_rng(9)
+    binary = _random_map(rng, 12, 0.3)
+    assert triangle_pairs(upper_triangle(binary) == 1, 12) == positive_pairs(binary)
+    covered = np.array([True, True, False, True])
+    i, j = np.triu_indices(4, k=1)
+    assert covered_pairs(covered).tolist() == [bool(covered[a] and covered[b]) for a, b in zip(i, j, strict=True)]

@@ -7,7 +7,7 @@ from gfmbench.metrics import _evaluate as base
 from gfmbench.metrics.pairs import pair_scores
 
 _INPUTS = base.usage(
-    args='    predictions: one map of scores per example: the L x L array, or its upper triangle without the diagonal, row by\n        row (gfmbench.pairmaps), L(L-1)/2 values.\n    references: one 0/1 map per example, same layout; -100 marks a pair that is not scored.\n    threshold (float, default 0.5): a pair is predicted when its score is >= threshold (probabilities; use 0.0 for\n        logits).',
+    args=base.PAIR_ARGS + '\n    threshold (float, default 0.5): a pair is predicted when its score is >= threshold (probabilities; use 0.0 for\n        logits).',
     returns='precision, recall, f1 (float): means over maps, in [0, 1], higher is better.',
     examples="""\
     >>> import evaluate
@@ -19,14 +19,7 @@ _INPUTS = base.usage(
 """,
 )
 
-_CITATION = """\
-@inproceedings{ren2024beacon,
-  title     = {{BEACON}: Benchmark for Comprehensive {RNA} Tasks and Language Models},
-  author    = {Ren, Yuchen and others},
-  booktitle = {Advances in Neural Information Processing Systems, Datasets and Benchmarks Track},
-  year      = {2024}
-}
-"""
+_CITATION = base.BEACON_CITATION
 
 
 class PairF1(base.GfmbenchMetric):

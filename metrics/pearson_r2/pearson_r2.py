@@ -7,7 +7,7 @@ from gfmbench.metrics import _evaluate as base
 from gfmbench.metrics.functional import pearson_r2
 
 _INPUTS = base.usage(
-    args="    predictions: predicted values: scalars, per-position lists (e.g. a distance map's upper triangle), or\n        per-position target vectors.\n    references: reference values, same layout; null (None) or NaN marks a position that is not scored.\n    n_targets (int, default 1): with several targets, the last axis holds them and one value per target is\n        returned (a list).\n    mask (array of bool, optional): further positions to leave out.",
+    args=base.REGRESSION_ARGS,
     returns='pearson_r2 (float): in [0, 1], higher is better; NaN when a side is constant.',
     examples="""\
     >>> import evaluate
@@ -19,14 +19,7 @@ _INPUTS = base.usage(
 """,
 )
 
-_CITATION = """\
-@inproceedings{ren2024beacon,
-  title     = {{BEACON}: Benchmark for Comprehensive {RNA} Tasks and Language Models},
-  author    = {Ren, Yuchen and others},
-  booktitle = {Advances in Neural Information Processing Systems, Datasets and Benchmarks Track},
-  year      = {2024}
-}
-"""
+_CITATION = base.BEACON_CITATION
 
 
 class PearsonR2(base.GfmbenchMetric):

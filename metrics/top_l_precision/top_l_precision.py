@@ -7,7 +7,7 @@ from gfmbench.metrics import _evaluate as base
 from gfmbench.metrics.pairs import top_l_precision
 
 _INPUTS = base.usage(
-    args="    predictions: one map of scores per example: the L x L array, or its upper triangle without the diagonal, row by\n        row (gfmbench.pairmaps), L(L-1)/2 values.\n    references: one 0/1 map per example, same layout; -100 marks a pair that is not scored.\n    min_separation (int, default 23): smallest j - i of a candidate pair (BEACON's long range: j - i >= 23).\n    max_separation (int, optional): largest j - i (medium range 12..22, short range 6..11).\n    fraction (float, default 1.0): take the top L x fraction pairs (0.5: L/2, 0.2: L/5), at least one.",
+    args=base.PAIR_ARGS + "\n    min_separation (int, default 23): smallest j - i of a candidate pair (BEACON's long range: j - i >= 23).\n    max_separation (int, optional): largest j - i (medium range 12..22, short range 6..11).\n    fraction (float, default 1.0): take the top L x fraction pairs (0.5: L/2, 0.2: L/5), at least one.",
     returns='top_l_precision (float): in [0, 1], higher is better.',
     examples="""\
     >>> import evaluate
@@ -21,14 +21,7 @@ _INPUTS = base.usage(
 """,
 )
 
-_CITATION = """\
-@inproceedings{ren2024beacon,
-  title     = {{BEACON}: Benchmark for Comprehensive {RNA} Tasks and Language Models},
-  author    = {Ren, Yuchen and others},
-  booktitle = {Advances in Neural Information Processing Systems, Datasets and Benchmarks Track},
-  year      = {2024}
-}
-"""
+_CITATION = base.BEACON_CITATION
 
 
 class TopLPrecision(base.GfmbenchMetric):

@@ -49,7 +49,8 @@ def test_single_nucleotide_marginals_equal_a_direct_masked_computation(char_bert
         with torch.no_grad():
             p = torch.softmax(lm(input_ids=ids).logits[0, i + 1].double(), -1).numpy()
         by_base = np.array([p[vocab["A"]], p[vocab["C"]], p[vocab["G"]], p[vocab["T"]] + p[vocab["U"]]])
-        np.testing.assert_allclose(got[i], by_base / by_base.sum(), rtol=1e-9)
+        # a batch of 4 masked copies vs one sequence: float32 kernels of other shapes differ in the last bits
+        np.testing.assert_allclose(got[i], by_base / by_base.sum(), rtol=1e-5)
 
 
 def test_kmer_token_marginals_split_the_vocabulary_by_offset(tmp_path: Path) -> None:

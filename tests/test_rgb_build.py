@@ -45,7 +45,10 @@ def test_row_counts_match_the_raw_files(rgb_hub: Path, samples: Path) -> None:
     assert list(manifest["configs"]["mRNA_degrade"]["splits"]) == ["test"]
     assert manifest["configs"]["mRNA_degrade"]["missing_splits"] == ["train", "validation"]
     assert manifest["configs"]["SNMD"]["missing_splits"] == ["train"]
-    assert not {"TE_Arabidopsis", "TE_Rice", "Region_Arabidopsis", "Region_Rice"} & set(manifest["configs"])
+    rice = manifest["configs"]["TE_Rice"]["splits"]  # the complete upstream task is in the samples
+    assert [rice[s]["rows"] for s in ("train", "validation", "test")] == [4697, 587, 588]
+    assert all(info["verified"] for info in manifest["configs"]["TE_Rice"]["upstream_files"].values())
+    assert not {"TE_Arabidopsis", "Region_Arabidopsis", "Region_Rice"} & set(manifest["configs"])
 
 
 @pytest.mark.parametrize("config", ["SSP_Archive2", "SSP_RNAStralign", "SSP_bpRNA"])
@@ -108,11 +111,12 @@ def test_card_and_eval_yaml(rgb_hub: Path) -> None:
     data = card.data.to_dict()
     assert data["license"] == "apache-2.0"
     assert [c["config_name"] for c in data["configs"]] == ["mRNA_degrade", "SNMD", "SNMR", "SSP_Archive2",
-                                                           "SSP_RNAStralign", "SSP_bpRNA"]
+                                                           "SSP_RNAStralign", "SSP_bpRNA", "TE_Rice"]
     assert data["gfmbench"]["num_rows"]["SSP_Archive2"] == {"train": 608, "validation": 76, "test": 82}
     assert data["size_categories"] == ["10K<n<100K"]
     assert "arXiv:2410.01784" in card.text and "@article{yang2024omnigenome" in card.text
-    assert "not built: missing from the raw release" in card.text  # TE / Region are reported, not faked
+    assert data["gfmbench"]["num_rows"]["TE_Rice"] == {"train": 4697, "validation": 587, "test": 588}
+    assert "not built: missing from the raw release" in card.text  # TE_Arabidopsis / Region are reported, not faked
     assert "RNA-SSP-Archive2/train.json" in card.text and "| yes |" in card.text
     eval_yaml = yaml.safe_load(backend.read_file(REPO, "eval.yaml"))
     assert eval_yaml["evaluation_framework"] == "gfmbench"

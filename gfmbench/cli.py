@@ -85,7 +85,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         push_to_hub=args.push_to_hub, progress=not args.no_progress, regime=args.regime,
         gradient_accumulation_steps=args.gradient_accumulation_steps, precision=args.precision,
         lr_scheduler=args.lr_scheduler, batching=args.batching,
-        streaming=args.streaming,
+        streaming=args.streaming, imports=args.imports, allow_unloaded_weights=args.allow_unloaded_weights,
     ))
     if not _is_main():  # under torchrun, the main process prints the table
         return 0
@@ -383,6 +383,11 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--push-to-hub", action="store_true", help="with --push-to: publish to the Hub at "
                                                                  "HF_ENDPOINT with your token, not the local hub")
     run_.add_argument("--trust-remote-code", action="store_true", help="allow code shipped with the model to run")
+    run_.add_argument("--import", dest="imports", nargs="+", default=[], metavar="PACKAGE",
+                      help="import packages that register model families first (e.g. multimolecule)")
+    run_.add_argument("--allow-unloaded-weights", action="store_true",
+                      help="go on when checkpoint weights are not loaded into the task model (an error by default; "
+                           "recorded in every result)")
     run_.add_argument("--regime", choices=["finetune", "probe", "zeroshot"], default="finetune",
                       help="finetune: train backbone + head; probe: frozen backbone, cached features, linear model "
                            "(scikit-learn); zeroshot: language-model likelihoods on tasks that define them")

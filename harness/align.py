@@ -19,10 +19,22 @@ from typing import Any, Literal
 
 import numpy as np
 
+from gfmbench.errors import GfmbenchError
 from gfmbench.pairmaps import covered_pairs
 
 IGNORE_INDEX = -100
 DNA_BASES = set("ACGT")
+SUBWORD_MARKERS = ("##", "\u2581", "\u0120")  # WordPiece continuation, SentencePiece and byte-level word starts
+
+
+class AlignmentError(GfmbenchError):
+    """The tokens of one input do not reproduce its nucleotides (a tokenizer that drops, adds or rewrites
+    characters): aligning labels through them would score the wrong positions. `index` is the input's position in
+    the batch, so the caller can name the example."""
+
+    def __init__(self, index: int, detail: str) -> None:
+        self.index, self.detail = index, detail
+        super().__init__(f"input {index}: {detail}")
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,7 @@ class EncodedSequence:
     token_type_ids: list[int] | None
     spans: np.ndarray  # (T, 2) nucleotide span per token; (-1, -1) for special tokens
     nt_to_token: np.ndarray  # (n,) token index giving each nucleotide its prediction; -1 if truncated away
+    unknown_tokens: int = 0  # tokens of the sequence that are the tokenizer's unknown token
 
     @property
     def truncated_positions(self) -> int:
@@ -106,7 +119,8 @@ def _encode_chunk(tokenizer: Any, fmt: InputFormat, sequences: list[str], max_le
     if fast is not None:
         ids_list, types_list, counts, offsets, special = fast
     else:
-        rows = list(_tokenize(tokenizer, texts, pairs, max_length))
+        tokenize = _tokenize if getattr(tokenizer, "backend_tokenizer", None) is not None else tokenize_by_pieces
+        rows = list(tokenize(tokenizer, texts, pairs, max_length))
         ids_list, types_list = [r[0] for r in rows], [r[1] for r in rows]
         counts = np.fromiter((len(r[0]) for r in rows), dtype=np.int64, count=len(rows))
         total = int(counts.sum())
@@ -124,8 +138,97 @@ def _encode_chunk(tokenizer: Any, fmt: InputFormat, sequences: list[str], max_le
     local = np.where(global_token >= 0, global_token - first_token[nt_owner], -1)
     span_parts = np.split(spans, np.cumsum(counts)[:-1])
     nt_parts = np.split(local, np.cumsum(lengths)[:-1])
-    return [EncodedSequence(input_ids=ids, token_type_ids=types if with_types else None, spans=span, nt_to_token=nt)
-            for ids, types, span, nt in zip(ids_list, types_list, span_parts, nt_parts, strict=True)]
+    unk = getattr(tokenizer, "unk_token_id", None)
+    unknown = [int(np.count_nonzero(np.asarray(ids) == unk)) if unk is not None else 0 for ids in ids_list]
+    check_coverage(nt_parts, counts, max_length)
+    return [EncodedSequence(input_ids=ids, token_type_ids=types if with_types else None, spans=span, nt_to_token=nt,
+                            unknown_tokens=n_unk)
+            for ids, types, span, nt, n_unk in zip(ids_list, types_list, span_parts, nt_parts, unknown, strict=True)]
+
+
+def check_coverage(nt_to_token: list[np.ndarray], token_counts: np.ndarray, max_length: int | None) -> None:
+    """Every nucleotide must be covered by a token, except a tail cut off by truncation (only possible when the
+    input reached `max_length` tokens). A gap means the tokenizer dropped characters, and its labels would be
+    aligned to the wrong nucleotides: an `AlignmentError` naming the input, never a score."""
+    for index, (positions, count) in enumerate(zip(nt_to_token, token_counts, strict=True)):
+        uncovered = np.flatnonzero(positions < 0)
+        if uncovered.size == 0:
+            continue
+        first = int(uncovered[0])
+        cut = max_length is not None and count >= max_length
+        if not cut or uncovered.size != len(positions) - first:
+            raise AlignmentError(index, f"nucleotide {first} is covered by no token (the tokenizer dropped "
+                                        f"{uncovered.size} of {len(positions)} characters)")
+
+
+def _normalised(text: str) -> str:
+    return text.upper().replace("U", "T")
+
+
+def piece_offsets(index: int, text: str, pieces: list[str], unk_token: str | None) -> list[tuple[int, int]]:
+    """Character offsets of each token piece (`tokenizer.tokenize`) in the input text, matched in order; case and
+    U/T are ignored and subword markers stripped. An unknown token keeps its text in `tokenize` for most
+    tokenizers; one shown only as the unknown token covers the rest of its word. Anything else that does not match
+    is an `AlignmentError`: the tokens would not reproduce the input."""
+    source = _normalised(text)
+    out: list[tuple[int, int]] = []
+    cursor = 0
+    for k, piece in enumerate(pieces):
+        while cursor < len(text) and text[cursor].isspace():
+            cursor += 1
+        if unk_token is not None and piece == unk_token and not source.startswith(_normalised(piece), cursor):
+            end = cursor
+            while end < len(text) and not text[end].isspace():
+                end += 1
+            out.append((cursor, end))
+            cursor = end
+            continue
+        for candidate in (piece, *(piece[len(m):] for m in SUBWORD_MARKERS if piece.startswith(m))):
+            if candidate and source.startswith(_normalised(candidate), cursor):
+                out.append((cursor, cursor + len(candidate)))
+                cursor += len(candidate)
+                break
+        else:
+            raise AlignmentError(index, f"token {k} {piece!r} does not match the input at character {cursor} "
+                                        f"({text[cursor:cursor + 12]!r}...)")
+    return out
+
+
+def tokenize_by_pieces(tokenizer: Any, texts: list[str], pairs: list[str] | None,
+                       max_length: int | None) -> Any:
+    """(ids, type ids, offsets, special-token mask) per text for any tokenizer, slow ones included (no offset
+    mappings): ids, special tokens, truncation and type ids from the tokenizer's own call; each kept token's
+    characters from its piece (`tokenize`), matched against the input (`piece_offsets`). The pieces must give the
+    same ids as the call, else the alignment is refused."""
+    batch = tokenizer(texts, pairs, return_special_tokens_mask=True, return_token_type_ids=True,
+                      truncation=max_length is not None, max_length=max_length)
+    unk = getattr(tokenizer, "unk_token", None)
+    for i, text in enumerate(texts):
+        ids = list(batch["input_ids"][i])
+        special = [bool(m) for m in batch["special_tokens_mask"][i]]
+        kept = [t for t, m in zip(ids, special, strict=True) if not m]
+        pieces = tokenizer.tokenize(text)
+        piece_ids = list(tokenizer.convert_tokens_to_ids(pieces))
+        first = len(pieces)
+        if pairs is not None:  # tokens of the second sequence follow; longest-first truncation may cut both
+            first = next((m for m in range(min(len(pieces), len(kept)), -1, -1) if kept[:m] == piece_ids[:m]), 0)
+        if kept[:first] != piece_ids[:min(first, len(kept))] or (pairs is None and kept != piece_ids[:len(kept)]):
+            raise AlignmentError(i, "the tokenizer's pieces give other ids than its call (ids "
+                                    f"{kept[:8]}... vs {piece_ids[:8]}...)")
+        first = min(first, len(kept))
+        offsets = iter(piece_offsets(i, text, pieces[:first], unk))
+        rank = 0
+        row_offsets, row_special = [], []
+        for is_special in special:
+            if is_special or rank >= first:  # with pairs, every token of the second sequence is masked
+                row_offsets.append((0, 0))
+                row_special.append(True)
+            else:
+                row_offsets.append(next(offsets))
+                row_special.append(False)
+            rank += 0 if is_special else 1
+        types = batch["token_type_ids"][i] if "token_type_ids" in batch else [0] * len(ids)
+        yield ids, list(types), row_offsets, row_special
 
 
 PLAIN_PRE_TOKENIZERS = {"Split", "WhitespaceSplit", "Whitespace", "CharDelimiterSplit", "Digits", "Punctuation"}

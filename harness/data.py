@@ -11,6 +11,7 @@ import numpy as np
 
 from gfmbench.errors import GfmbenchError, MissingDataError
 from gfmbench.harness.align import (
+    AlignmentError,
     IGNORE_INDEX,
     EncodedSequence,
     InputFormat,
@@ -171,7 +172,12 @@ def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat,
     rows = split.to_dict()
     sequences = rows["sequence"]
     second = rows[task.pair_input] if task.pair_input else None  # sequence pairs: tokenised together
-    encoded = encode(tokenizer, fmt, sequences, max_length, pairs=second)
+    try:
+        encoded = encode(tokenizer, fmt, sequences, max_length, pairs=second)
+    except AlignmentError as exc:
+        raise TaskDataError(f"{task.config} row {rows['id'][exc.index]}: the tokenizer's tokens do not reproduce "
+                            f"the sequence ({exc.detail}); labels cannot be aligned to it") from None
+    check_unknown_tokens(task, rows["id"], encoded)
     examples = []
     for i, enc in enumerate(encoded):
         extra = {"sequence": sequences[i], **({"structure": rows["structure"][i]} if "structure" in rows else {})}
@@ -207,6 +213,25 @@ def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat,
     if not examples:
         raise TaskDataError(f"{task.config}: no example left")
     return examples
+
+
+MAX_UNKNOWN_RATE = 0.01  # above this share of a split's sequence tokens, the tokenizer does not fit the data
+
+
+def check_unknown_tokens(task: TaskSpec, ids: list[str], encoded: list[EncodedSequence]) -> None:
+    """A tokenizer that maps much of the input to its unknown token gives the model nothing to read (a mis-built
+    tokenizer can turn a whole sequence into one unknown token); such a split is an error naming the worst
+    examples, not a score."""
+    unknown = np.array([e.unknown_tokens for e in encoded])
+    tokens = np.array([int((e.spans[:, 0] >= 0).sum()) for e in encoded])
+    total = int(tokens.sum())
+    if total == 0 or unknown.sum() <= MAX_UNKNOWN_RATE * total:
+        return
+    worst = np.argsort(-unknown / np.maximum(tokens, 1), kind="stable")[:3]
+    named = ", ".join(f"{ids[i]} ({unknown[i]} of {tokens[i]} tokens)" for i in worst)
+    raise TaskDataError(f"{task.config}: {unknown.sum() / total:.1%} of the sequence tokens are the tokenizer's "
+                        f"unknown token (limit {MAX_UNKNOWN_RATE:.0%}): the tokenizer does not cover this data's "
+                        f"alphabet. Examples: {named}")
 
 
 def _pair_reference(task: TaskSpec, rows: dict[str, list[Any]], i: int, enc: EncodedSequence) -> tuple[Any, Any]:

@@ -7,7 +7,7 @@ reuses them, and a new model or dataset revision can never hit a stale entry. Wr
 run leaves no partial cache file.
 
 Sequence tasks get the mean of the last hidden states of the tokens that cover nucleotides (special tokens
-excluded); token tasks get, for every nucleotide, the hidden state of its covering token (the same alignment the
+excluded), or for causal models the last token's (the only one that has read the whole sequence); token tasks get, for every nucleotide, the hidden state of its covering token (the same alignment the
 fine-tuning heads use), with the mask of the nucleotides that survived truncation.
 """
 
@@ -74,17 +74,14 @@ def _write(path: Path, key: dict[str, Any], features: SplitFeatures) -> None:
     atomic_write(path, buffer.getvalue())
 
 
-def load_backbone(model_path: Path, trust_remote_code: bool = False) -> Any:
-    """The bare backbone (no head); an LM checkpoint's unused pooler/head weights are expected, not reported."""
-    import transformers
+def load_backbone(model: Any, probe: Any, trust_remote_code: bool = False,
+                  allow_unloaded_weights: bool = False) -> tuple[Any, Any]:
+    """The frozen backbone (harness.taskmodel.Backbone, in eval mode) and its checked loading report; an LM
+    checkpoint's unused pretraining head is expected, backbone weights not loaded are an error."""
+    from gfmbench.harness.taskmodel import load_backbone as load
 
-    verbosity = transformers.logging.get_verbosity()
-    transformers.logging.set_verbosity_error()
-    try:
-        backbone = transformers.AutoModel.from_pretrained(model_path, trust_remote_code=trust_remote_code)
-    finally:
-        transformers.logging.set_verbosity(verbosity)
-    return backbone.eval()
+    backbone, report = load(model, probe, trust_remote_code, allow_unloaded_weights)
+    return backbone.eval(), report
 
 
 def compute_features(backbone: Any, examples: list[Example], token_level: bool, pad_token_id: int,
@@ -104,11 +101,13 @@ def compute_features(backbone: Any, examples: list[Example], token_level: bool, 
             for row, ex in enumerate(batch):
                 ids[row, : len(ex.encoded.input_ids)] = torch.tensor(ex.encoded.input_ids)
                 mask[row, : len(ex.encoded.input_ids)] = 1
-            states = backbone(input_ids=ids, attention_mask=mask).last_hidden_state.float().numpy()
+            states = backbone(ids, mask).float().numpy()
             for row, ex in enumerate(batch):
                 tokens = states[row, : len(ex.encoded.input_ids)]
                 if token_level:
                     out[order[start + row]] = tokens
+                elif getattr(backbone, "causal", False):  # the only token that has read the whole sequence
+                    out[order[start + row]] = tokens[-1]
                 else:
                     real = ex.encoded.spans[:, 0] >= 0  # tokens that cover nucleotides
                     out[order[start + row]] = tokens[real].mean(axis=0) if real.any() else tokens.mean(axis=0)

@@ -107,7 +107,7 @@ def _rows(task: TaskSpec, fitted: Any, examples: list[Example], features: SplitF
 
 def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length: int, seed: int,
                trust_remote_code: bool = False, progress: bool = True,
-               batch_size: int = 16) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
+               batch_size: int = 16, allow_unloaded_weights: bool = False) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
     """Returns (metrics per split, test prediction rows, details) like `train.train_unit`."""
     from gfmbench.harness.align import detect_input_format
 
@@ -119,12 +119,17 @@ def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length:
     scored = ["validation", "test", *(s for s in task.extra_test_splits if s in data.splits)]
     examples = {name: build_examples(task, data.splits[name], tokenizer, fmt, max_tokens)
                 for name in ["train", *scored]}
-    backbone: list[Any] = []  # loaded only on a cache miss
+    backbone: list[Any] = []  # (backbone, loading report), loaded only on a cache miss
+    from gfmbench.harness.models import load_config
+    from gfmbench.harness.taskmodel import is_causal
+
+    pooling = "last-token" if is_causal(load_config(model, trust_remote_code)[0]) else "mean-pooled"
 
     def make(name: str) -> Any:
         def compute() -> SplitFeatures:
             if not backbone:
-                backbone.append(load_backbone(model.path, trust_remote_code))
+                backbone.extend(load_backbone(model, examples["train"][0].encoded, trust_remote_code,
+                                              allow_unloaded_weights))
             return compute_features(backbone[0], examples[name], task.is_token_level, tokenizer.pad_token_id or 0,
                                     batch_size, progress, desc=f"{task.config} {name} features")
         return compute
@@ -133,7 +138,7 @@ def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length:
     for name in examples:
         key = {"model_content": model.content_id, "dataset_revision": data.dataset_revision, "config": task.config,
                "split": name, "validation_source": data.validation_source, "max_tokens": max_tokens,
-               "input_format": fmt.describe(), "pooling": "per nucleotide" if task.is_token_level else "mean"}
+               "input_format": fmt.describe(), "pooling": "per nucleotide" if task.is_token_level else pooling}
         features[name], hits[name] = cached_features(key, make(name))
     feature_seconds = time.perf_counter() - start
 
@@ -163,9 +168,10 @@ def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length:
         metrics[name] = score_predictions(task, rows_by_split[name])
     linear = "Ridge(alpha" if task.type.endswith("regression") else "LogisticRegression(C"
     details = {
-        "head": (f"frozen {type(backbone[0]).__name__ if backbone else 'backbone'} + StandardScaler + {linear}="
+        "loading": backbone[1].as_dict() if backbone else None,  # None: every split's features came from the cache
+        "head": (f"frozen {backbone[1].model_class if backbone else 'backbone'} + StandardScaler + {linear}="
                  f"{strength:g}){' one-vs-rest' if task.type == 'multilabel_classification' else ''} on "
-                 f"{'per-nucleotide' if task.is_token_level else 'mean-pooled'} last hidden states"),
+                 f"{'per-nucleotide' if task.is_token_level else pooling} last hidden states"),
         "input_format": fmt.describe(),
         "truncation": f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored",
         "probe": {"grid": {k: (None if math.isnan(v) else v) for k, v in tried.items()},
@@ -183,6 +189,8 @@ def _n_parameters(model: ResolvedModel, backbone: list[Any]) -> int:
     """Parameters of the frozen backbone (the probe's own are negligible); read from the weights if not loaded."""
     if backbone:
         return int(sum(p.numel() for p in backbone[0].parameters()))
+    if not list(model.path.glob("*.safetensors")):
+        return 0  # weights in another format; the count is in the unit that computed the features
     from safetensors import safe_open
 
     total = 0

@@ -69,6 +69,9 @@ class UnitResult(_Strict):
     hyperparameters: dict[str, Any]  # epochs, batch size, learning rate, max length, patience, ...
     validation_source: str  # upstream split, or how it was carved from train (seed, fraction)
     head: str  # the head class and output size
+    # harness.loading.LoadingReport: the class that got the checkpoint, new / unused / not-loaded weights, load-time
+    # fixes, whether the weights check was overridden; None for probe units whose features all came from the cache
+    loading: dict[str, Any] | None = None
     input_format: str  # how sequences were given to the tokenizer
     truncation: str  # how sequences longer than max length were handled
     cost: Cost

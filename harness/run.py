@@ -20,7 +20,7 @@ from gfmbench.atomic import remove_stale_temp_files
 from gfmbench.config import gfmbench_home
 from gfmbench.errors import GfmbenchError
 from gfmbench.harness.data import load_task_data
-from gfmbench.harness.models import ResolvedModel, check_remote_code, resolve_model
+from gfmbench.harness.models import ResolvedModel, check_remote_code, import_plugins, resolve_model
 from gfmbench.harness.results import Cost, UnitKey, UnitResult, environment, read_unit, write_unit
 from gfmbench.harness.train import Hyperparameters, is_main_process, train_unit, wait_for_all_processes, world_size
 from gfmbench.metrics.aggregate import mean_std
@@ -51,6 +51,8 @@ class RunConfig:
     output_dir: Path | None = None
     overwrite: bool = False
     trust_remote_code: bool = False
+    imports: list[str] = field(default_factory=list)  # packages that register model families (multimolecule)
+    allow_unloaded_weights: bool = False  # go on when checkpoint weights are not loaded (recorded in every unit)
     dataset_revision: str | None = None
     push_to: str | None = None
     push_to_hub: bool = False  # publish to the Hub at HF_ENDPOINT with the user's token instead of the local hub
@@ -167,21 +169,25 @@ def _compute_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: 
     if config.regime == "probe":
         from gfmbench.harness.probe import probe_unit
 
-        return probe_unit(task, model, data, hp.max_length, seed, config.trust_remote_code, config.progress)
+        return probe_unit(task, model, data, hp.max_length, seed, config.trust_remote_code, config.progress,
+                          allow_unloaded_weights=config.allow_unloaded_weights)
     if config.regime == "zeroshot":
         from gfmbench.harness.zeroshot import zeroshot_unit
 
-        return zeroshot_unit(task, model, data, hp.max_length, config.trust_remote_code, config.progress)
+        return zeroshot_unit(task, model, data, hp.max_length, config.trust_remote_code, config.progress,
+                             config.allow_unloaded_weights)
     if world_size() > 1:  # every process must see the checkpoints the main process saves: a shared folder
         work = unit_folder.parent / f".{unit_folder.name}.work"
         try:
-            return train_unit(suite, task, model, data, hp, seed, work, config.trust_remote_code, config.progress)
+            return train_unit(suite, task, model, data, hp, seed, work, config.trust_remote_code, config.progress,
+                              config.allow_unloaded_weights)
         finally:
             wait_for_all_processes()
             if is_main_process():
                 shutil.rmtree(work, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="gfmbench-unit-") as tmp:
-        return train_unit(suite, task, model, data, hp, seed, Path(tmp), config.trust_remote_code, config.progress)
+        return train_unit(suite, task, model, data, hp, seed, Path(tmp), config.trust_remote_code, config.progress,
+                          config.allow_unloaded_weights)
 
 
 def _regime_hyperparameters(hp: Hyperparameters, details: dict[str, Any], regime: str) -> dict[str, Any]:
@@ -204,6 +210,7 @@ def run(config: RunConfig) -> RunReport:
         raise GfmbenchError(f"--streaming is for fine-tuning; the {config.regime} regime reads its splits whole")
     if world_size() > 1 and config.regime != "finetune":
         raise GfmbenchError(f"the {config.regime} regime runs in one process; launch it without torchrun/accelerate")
+    import_plugins(config.imports)
     model = resolve_model(config.model)
     check_remote_code(model, config.trust_remote_code)
     output_dir = Path(config.output_dir) if config.output_dir else default_output_dir()
@@ -240,6 +247,7 @@ def run(config: RunConfig) -> RunReport:
                                  "dataset_revision_requested": config.dataset_revision or suite.tag},
                 validation_source=data.validation_source,
                 head=details["head"],
+                loading=details.get("loading"),
                 input_format=details["input_format"],
                 truncation=details["truncation"],
                 cost=Cost(**details["cost"]),

@@ -22,7 +22,8 @@ from gfmbench.harness.data import (
     num_outputs,
     streamed_examples,
 )
-from gfmbench.harness.models import ResolvedModel, load_model_for_task, load_tokenizer, max_positions
+from gfmbench.harness.models import ResolvedModel, load_tokenizer, max_positions
+from gfmbench.harness.taskmodel import load_model_for_task
 from gfmbench.harness.results import peak_rss_mb
 from gfmbench.harness.scoring import example_outputs, primary_confidence_interval, score_predictions
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
@@ -169,7 +170,7 @@ def _first_rows(stream: Any) -> Any:
 
 def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: TaskData, hp: Hyperparameters,
                seed: int, work_dir: Path, trust_remote_code: bool = False,
-               progress: bool = True) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
+               progress: bool = True, allow_unloaded_weights: bool = False) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
     """Returns (metrics per split, test prediction rows, details: head, input format, truncation, cost)."""
     import torch
     from transformers import EarlyStoppingCallback, TrainingArguments, enable_full_determinism, set_seed
@@ -200,8 +201,9 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         # length-grouped batches pad little (faster); random batches are the plain recipe. Both pad per batch.
         schedule = {"train_sampling_strategy": "group_by_length" if hp.batching == "length" else "random"}
     id2label = dict(enumerate(task.labels)) if task.labels and task.type != "multilabel_classification" else None
-    network, head = load_model_for_task(model, task.type, num_outputs(task, examples["train"]),
-                                        tokenizer.pad_token_id, trust_remote_code, id2label)
+    network, loading = load_model_for_task(model, task.type, num_outputs(task, examples["train"]),
+                                           tokenizer.pad_token_id, examples["train"][0].encoded, trust_remote_code,
+                                           id2label, allow_unloaded_weights)
     validation = by_length(examples["validation"])  # metrics do not depend on the order
     epoch_scores: list[dict[str, float]] = []  # validation metrics of each evaluation, in order
 
@@ -279,7 +281,8 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
             log.warning("%s: test %s is undefined (NaN) for this seed", task.config, name)
     shutil.rmtree(work_dir / "checkpoints", ignore_errors=True)
     details = {
-        "head": head,
+        "head": loading.head,
+        "loading": loading.as_dict(),
         "input_format": fmt.describe(),
         "truncation": (f"half-overlapping windows of up to {max_tokens} tokens; each nucleotide scored from the "
                        "window where it has most context" if windows else

@@ -34,25 +34,29 @@ class ZeroShotError(GfmbenchError):
     """The model cannot give per-nucleotide likelihoods (no LM head, overlapping k-mers)."""
 
 
-def load_language_model(model: ResolvedModel, trust_remote_code: bool = False) -> tuple[Any, bool]:
-    """(model, is_masked): the masked-LM head if the architecture has one, else the causal-LM head."""
-    import transformers
-    from transformers import AutoModelForCausalLM, AutoModelForMaskedLM
+def load_language_model(model: ResolvedModel, trust_remote_code: bool = False,
+                        allow_unloaded_weights: bool = False) -> tuple[Any, bool, Any]:
+    """(model, is_masked, loading report): the architecture's own masked-LM class if it has one, else its causal-LM
+    class (causal models try the causal class first). The LM head is what gives the likelihoods, so here every
+    parameter must come from the checkpoint: a missing one is an error, head or not."""
+    from gfmbench.harness.loading import check_loading, loading_report
+    from gfmbench.harness.models import load_config
+    from gfmbench.harness.taskmodel import _from_pretrained, is_causal, own_class
 
-    config = transformers.AutoConfig.from_pretrained(model.path, trust_remote_code=trust_remote_code)
-    causal = bool(getattr(config, "is_decoder", False)) or any(a.endswith("ForCausalLM") or a.endswith("LMHeadModel")
-                                                               for a in (config.architectures or []))
-    verbosity = transformers.logging.get_verbosity()
-    transformers.logging.set_verbosity_error()
-    try:
-        for auto, masked in ((AutoModelForCausalLM, False), (AutoModelForMaskedLM, True)) if causal else \
-                ((AutoModelForMaskedLM, True), (AutoModelForCausalLM, False)):
-            try:
-                return auto.from_pretrained(model.path, trust_remote_code=trust_remote_code).eval(), masked
-            except (ValueError, KeyError):
-                continue
-    finally:
-        transformers.logging.set_verbosity(verbosity)
+    config, adapter = load_config(model, trust_remote_code)
+    order = (("AutoModelForCausalLM", False), ("AutoModelForMaskedLM", True))
+    for auto, masked in order if is_causal(config) else order[::-1]:
+        lm_class = own_class(model, config, auto)
+        if lm_class is None:
+            continue
+        loaded, info = _from_pretrained(lm_class, model, config, lm_class.__name__)
+        loaded = adapter.after_load(loaded).eval()
+        report = loading_report(loaded, info, lm_class.__name__, f"{lm_class.__name__} language-model head", None)
+        report.backbone_not_loaded += report.new_parameters  # the LM head too must be the checkpoint's
+        report.new_parameters = []
+        report.fixes = list(adapter.fixes)
+        check_loading(report, model.model_id, allow_unloaded_weights)
+        return loaded, masked, report
     raise ZeroShotError(f"{model.model_id}: no masked-LM or causal-LM head, so it has no likelihoods to score "
                         "zero-shot tasks with")
 
@@ -99,6 +103,8 @@ def token_distributions(lm: Any, masked: bool, example: Example, mask_id: int | 
     """(T, V) probabilities for each token of the example: masked marginals (MLM) or next-token (causal)."""
     import torch
 
+    from gfmbench.harness.taskmodel import accepted_inputs
+
     ids = torch.tensor(example.encoded.input_ids)
     real = np.flatnonzero(example.encoded.spans[:, 0] >= 0)
     probs = np.zeros((len(ids), lm.config.vocab_size), dtype=np.float64)
@@ -118,7 +124,8 @@ def token_distributions(lm: Any, masked: bool, example: Example, mask_id: int | 
             chunk = real[start:start + batch_size]
             batch = ids.repeat(len(chunk), 1)
             batch[torch.arange(len(chunk)), torch.as_tensor(chunk)] = mask_id
-            logits = lm(input_ids=batch, attention_mask=torch.ones_like(batch)).logits
+            mask = {"attention_mask": torch.ones_like(batch)} if "attention_mask" in accepted_inputs(lm) else {}
+            logits = lm(input_ids=batch, **mask).logits
             picked = logits[torch.arange(len(chunk)), torch.as_tensor(chunk)]
             probs[chunk] = torch.softmax(picked.double(), -1).numpy()
     return probs
@@ -141,8 +148,8 @@ def task_outputs(task: TaskSpec, sequence: str, base_probs: np.ndarray) -> np.nd
 
 
 def zeroshot_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length: int,
-                  trust_remote_code: bool = False,
-                  progress: bool = True) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
+                  trust_remote_code: bool = False, progress: bool = True,
+                  allow_unloaded_weights: bool = False) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
     """Returns (metrics {"test": ...}, test prediction rows, details) like `train.train_unit`."""
     from tqdm.auto import tqdm
 
@@ -152,7 +159,7 @@ def zeroshot_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_leng
     tokenizer = load_tokenizer(model, trust_remote_code)
     fmt = detect_input_format(tokenizer)
     tables = base_columns(tokenizer, fmt)
-    lm, masked = load_language_model(model, trust_remote_code)
+    lm, masked, loading = load_language_model(model, trust_remote_code, allow_unloaded_weights)
     limit = min(max_positions(model, trust_remote_code), tokenizer.model_max_length)
     max_tokens = min(max_length + tokenizer.num_special_tokens_to_add(), limit)
     examples = build_examples(task, data.splits["test"], tokenizer, fmt, max_tokens)
@@ -165,6 +172,7 @@ def zeroshot_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_leng
     rule = "masked marginals (each token masked in turn)" if masked else "causal next-token probabilities"
     details = {
         "head": f"{type(lm).__name__} language-model head, no training",
+        "loading": loading.as_dict(),
         "input_format": fmt.describe(),
         "truncation": f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored",
         "zeroshot": {"score": task.zeroshot.score, "likelihoods": rule,

@@ -54,7 +54,8 @@ def test_load_dataset_through_the_local_hub(rgb_hub: Path) -> None:
     assert out["same_at_tag"] is True
     assert out["mrna"] == {"test": 192}
     assert out["mrna_targets"] == [True, True, True]
-    assert out["configs"] == ["mRNA_degrade", "SNMD", "SNMR", "SSP_Archive2", "SSP_RNAStralign", "SSP_bpRNA"]
+    assert out["configs"] == ["mRNA_degrade", "SNMD", "SNMR", "SSP_Archive2", "SSP_RNAStralign", "SSP_bpRNA",
+                              "TE_Rice"]
     assert out["snapshot_has_eval_yaml"] is True
     assert out["tag_sha"] == LocalGitBackend(rgb_hub).tag_target("gfmbench/rgb", "v1.0.0")
     with socket.socket() as sock:  # the server is gone once the block ends

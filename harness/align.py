@@ -203,9 +203,12 @@ def tokenize_by_pieces(tokenizer: Any, texts: list[str], pairs: list[str] | None
     batch = tokenizer(texts, pairs, return_special_tokens_mask=True, return_token_type_ids=True,
                       truncation=max_length is not None, max_length=max_length)
     unk = getattr(tokenizer, "unk_token", None)
+    special_ids = set(getattr(tokenizer, "all_special_ids", [])) - {getattr(tokenizer, "unk_token_id", None)}
     for i, text in enumerate(texts):
         ids = list(batch["input_ids"][i])
         special = [bool(m) for m in batch["special_tokens_mask"][i]]
+        if len(special) != len(ids):  # a tokenizer whose mask assumes a token it does not add (ESM without <eos>)
+            special = [t in special_ids for t in ids]
         kept = [t for t, m in zip(ids, special, strict=True) if not m]
         pieces = tokenizer.tokenize(text)
         piece_ids = list(tokenizer.convert_tokens_to_ids(pieces))

@@ -7,7 +7,8 @@ code defines), never by editing the user's files, and each is named in the loadi
 
     adapter = adapter_for(config_dict)          # the family's adapter, or the plain one
     config = adapter.prepare_config(config, path)   # before the model is built
-    adapter.after_load(model, fixes)            # after from_pretrained
+    adapter.after_load(model)                   # after from_pretrained
+    applied_fixes(path)                         # what was changed, for the loading report
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -40,7 +41,22 @@ LEGACY_CONFIG_DEFAULTS: dict[str, Any] = {
 }
 
 
-def legacy_config_defaults(config: Any, fixes: list[str]) -> Any:
+_APPLIED: dict[str, list[str]] = {}  # model folder -> the fixes applied to its classes in this process
+
+
+def record_fix(path: Path, fix: str) -> None:
+    """Note a load-time fix for the model at `path` (once; a class patched by an earlier load counts too)."""
+    applied = _APPLIED.setdefault(str(Path(path).resolve()), [])
+    if fix not in applied:
+        applied.append(fix)
+
+
+def applied_fixes(path: Path) -> list[str]:
+    """The load-time fixes applied for the model at `path`, config, model and tokenizer alike (for its report)."""
+    return list(_APPLIED.get(str(Path(path).resolve()), []))
+
+
+def legacy_config_defaults(config: Any, path: Path) -> Any:
     """Give a remote-code config the attributes transformers 4 defined by default (see LEGACY_CONFIG_DEFAULTS)."""
     added = []
     for name, value in LEGACY_CONFIG_DEFAULTS.items():
@@ -50,7 +66,7 @@ def legacy_config_defaults(config: Any, fixes: list[str]) -> Any:
             setattr(config, name, value)
             added.append(name)
     if added:
-        fixes.append(f"config attributes that transformers 5 no longer defines set to transformers 4's defaults: "
+        record_fix(path, f"config attributes that transformers 5 no longer defines set to transformers 4's defaults: "
                      f"{', '.join(added)}")
     return config
 
@@ -62,8 +78,6 @@ class FamilyAdapter:
     name: ClassVar[str] = "default"
     requires: ClassVar[tuple[str, ...]] = ()  # import names the family's code needs
     install_hint: ClassVar[str] = ""
-    fixes: list[str] = field(default_factory=list)  # what was applied, for the loading report
-
     @classmethod
     def matches(cls, config: dict[str, Any]) -> bool:
         return False
@@ -76,7 +90,7 @@ class FamilyAdapter:
 
     def prepare_config(self, config: Any, path: Path) -> Any:
         if getattr(config, "auto_map", None):
-            legacy_config_defaults(config, self.fixes)
+            legacy_config_defaults(config, path)
         return config
 
     def prepare_tokenizer_class(self, path: Path) -> None:
@@ -113,7 +127,11 @@ class Dnabert2Adapter(FamilyAdapter):
         auto_map = config.auto_map
         model_class = get_class_from_dynamic_module(auto_map["AutoModel"], str(path))
         encoder = getattr(sys.modules[model_class.__module__], "BertEncoder", None)
-        if encoder is None or getattr(encoder.rebuild_alibi_tensor, "_gfmbench_cpu", False):
+        if encoder is None:
+            return config
+        record_fix(path, "ALiBi bias built on the CPU instead of the meta device (transformers 5 builds models on "
+                         "the meta device; the bias is not a parameter or buffer, so it was never materialised)")
+        if getattr(encoder.rebuild_alibi_tensor, "_gfmbench_cpu", False):
             return config
         original = encoder.rebuild_alibi_tensor
 
@@ -124,8 +142,6 @@ class Dnabert2Adapter(FamilyAdapter):
 
         rebuild_alibi_tensor._gfmbench_cpu = True  # type: ignore[attr-defined]
         encoder.rebuild_alibi_tensor = rebuild_alibi_tensor
-        self.fixes.append("ALiBi bias built on the CPU instead of the meta device (transformers 5 builds models on "
-                          "the meta device; the bias is not a parameter or buffer, so it was never materialised)")
         return config
 
 
@@ -159,8 +175,10 @@ class HyenaDnaAdapter(FamilyAdapter):
         if not reference:
             return
         tokenizer_class = get_class_from_dynamic_module(reference, str(path))
-        if "get_vocab" in vars(tokenizer_class):
+        if "get_vocab" in vars(tokenizer_class) and not getattr(tokenizer_class.get_vocab, "_gfmbench", False):
             return
+        record_fix(path, "CharacterTokenizer.get_vocab defined (its __init__ calls the transformers 5 base init, "
+                         "which needs it, before setting its vocabulary: NotImplementedError otherwise)")
 
         def get_vocab(self: Any) -> dict[str, int]:
             vocab = getattr(self, "_vocab_str_to_int", None)
@@ -169,9 +187,8 @@ class HyenaDnaAdapter(FamilyAdapter):
             return {**{t: i for i, t in enumerate(HYENA_SPECIALS)},
                     **{ch: i + len(HYENA_SPECIALS) for i, ch in enumerate(self.characters)}}
 
+        get_vocab._gfmbench = True  # type: ignore[attr-defined]
         tokenizer_class.get_vocab = get_vocab
-        self.fixes.append("CharacterTokenizer.get_vocab defined (its __init__ calls the transformers 5 base init, "
-                          "which needs it, before setting its vocabulary: NotImplementedError otherwise)")
 
 
 @dataclass

@@ -24,6 +24,7 @@ import inspect
 from typing import Any
 
 from gfmbench.harness.align import EncodedSequence
+from gfmbench.harness.families import applied_fixes
 from gfmbench.harness.loading import LoadingReport, check_loading, loading_report
 from gfmbench.harness.models import ModelError, ResolvedModel, load_config
 
@@ -260,7 +261,7 @@ def load_backbone(model: ResolvedModel, probe: EncodedSequence, trust_remote_cod
         raise ModelError(f"{model.model_id}: {backbone_class.__name__} takes no attention mask and is not causal, "
                          "so padded batches would change its outputs")
     report = loading_report(loaded, info, backbone_class.__name__, "none (backbone)", None)
-    report.fixes = list(adapter.fixes)
+    report.fixes = applied_fixes(model.path)
     check_loading(report, model.model_id, allow_unloaded_weights)
     return backbone, report
 
@@ -304,7 +305,7 @@ def load_model_for_task(model: ResolvedModel, task_type: str, num_outputs: int, 
         prefix = None
     report = loading_report(loaded, info, task_class.__name__, f"{task_class.__name__} ({num_outputs} outputs)",
                             prefix)
-    report.fixes = list(adapter.fixes)
+    report.fixes = applied_fixes(model.path)
     check_loading(report, model.model_id, allow_unloaded_weights)
     report.token_outputs = network.calibrate(probe)
     return _finish(network, report, pad_token_id)

@@ -91,6 +91,24 @@ def _trainer_class() -> type:
 
             return SequentialSampler(eval_dataset) if eval_dataset is not None else None
 
+        def _save(self, output_dir=None, state_dict=None):  # noqa: ANN001, ANN202
+            # gfmbench's task models wrap the checkpoint's classes in a plain torch module; the Trainer saves those
+            # with safetensors, which refuses shared tensors (HyenaDNA's filters share their frequencies). A torch
+            # state dict keeps them; the Trainer restores the best model from it (weights_only) as well.
+            import os
+
+            import torch
+            from transformers import PreTrainedModel
+            from transformers.trainer import TRAINING_ARGS_NAME, WEIGHTS_NAME
+
+            if isinstance(self.model, PreTrainedModel) or not self.args.should_save:
+                return super()._save(output_dir, state_dict)
+            output_dir = output_dir or self.args.output_dir
+            os.makedirs(output_dir, exist_ok=True)
+            torch.save(state_dict if state_dict is not None else self.model.state_dict(),
+                       os.path.join(output_dir, WEIGHTS_NAME))
+            torch.save(self.args, os.path.join(output_dir, TRAINING_ARGS_NAME))
+
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # noqa: ANN001
             labels = inputs.pop("labels")
             outputs = model(**inputs)

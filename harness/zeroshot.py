@@ -39,6 +39,7 @@ def load_language_model(model: ResolvedModel, trust_remote_code: bool = False,
     """(model, is_masked, loading report): the architecture's own masked-LM class if it has one, else its causal-LM
     class (causal models try the causal class first). The LM head is what gives the likelihoods, so here every
     parameter must come from the checkpoint: a missing one is an error, head or not."""
+    from gfmbench.harness.families import applied_fixes
     from gfmbench.harness.loading import check_loading, loading_report
     from gfmbench.harness.models import load_config
     from gfmbench.harness.taskmodel import _from_pretrained, is_causal, own_class
@@ -54,7 +55,7 @@ def load_language_model(model: ResolvedModel, trust_remote_code: bool = False,
         report = loading_report(loaded, info, lm_class.__name__, f"{lm_class.__name__} language-model head", None)
         report.backbone_not_loaded += report.new_parameters  # the LM head too must be the checkpoint's
         report.new_parameters = []
-        report.fixes = list(adapter.fixes)
+        report.fixes = applied_fixes(model.path)
         check_loading(report, model.model_id, allow_unloaded_weights)
         return loaded, masked, report
     raise ZeroShotError(f"{model.model_id}: no masked-LM or causal-LM head, so it has no likelihoods to score "
@@ -90,7 +91,9 @@ def nucleotide_probabilities(token_probs: np.ndarray, spans: np.ndarray, length:
             continue
         table = tables[end - start]
         for j in range(end - start):
-            per_base = token_probs[t] @ table[j]  # (4,)
+            # embeddings padded past the vocabulary (HyenaDNA rounds to a multiple of 8) are no tokens: left out
+            width = min(len(token_probs[t]), table.shape[1])
+            per_base = token_probs[t][:width] @ table[j][:width]  # (4,)
             total = per_base.sum()
             if total > 0:
                 out[start + j] = per_base / total
@@ -107,7 +110,8 @@ def token_distributions(lm: Any, masked: bool, example: Example, mask_id: int | 
 
     ids = torch.tensor(example.encoded.input_ids)
     real = np.flatnonzero(example.encoded.spans[:, 0] >= 0)
-    probs = np.zeros((len(ids), lm.config.vocab_size), dtype=np.float64)
+    probs = np.zeros((len(ids), lm.get_output_embeddings().weight.shape[0] if lm.get_output_embeddings() is not None
+                      else lm.config.vocab_size), dtype=np.float64)
     with torch.inference_mode():
         if not masked:
             logits = lm(input_ids=ids[None]).logits[0]
@@ -126,6 +130,9 @@ def token_distributions(lm: Any, masked: bool, example: Example, mask_id: int | 
             batch[torch.arange(len(chunk)), torch.as_tensor(chunk)] = mask_id
             mask = {"attention_mask": torch.ones_like(batch)} if "attention_mask" in accepted_inputs(lm) else {}
             logits = lm(input_ids=batch, **mask).logits
+            if logits.shape[1] != batch.shape[1]:
+                raise ZeroShotError(f"{type(lm).__name__} returns {logits.shape[1]} positions for {batch.shape[1]} "
+                                    "tokens, so the masked positions cannot be read")
             picked = logits[torch.arange(len(chunk)), torch.as_tensor(chunk)]
             probs[chunk] = torch.softmax(picked.double(), -1).numpy()
     return probs

@@ -45,7 +45,9 @@ def eval_result_entries(report: RunReport, source_url: str | None = None) -> lis
             source_name="gfmbench" if source_url else None,
             notes=f"{row['primary']} on the test split ({row['direction']} is better), "
                   + (f"mean over {row['seeds']} seeds, std {std:.4f}" if row["seeds"] > 1 else "a single seed")
-                  + f"; {REGIME_WORDS[report.regime]} with gfmbench {__version__}",
+                  + f"; {REGIME_WORDS[report.regime]} with gfmbench {__version__}"
+                  + ("; WEIGHTS CHECK OVERRIDDEN (--allow-unloaded-weights): checkpoint weights were not all "
+                     "loaded" if any(_overridden(r) for r in results) else ""),
         ))
     return entries
 
@@ -77,8 +79,27 @@ def model_card(report: RunReport) -> str:
         ))
     data = ModelCardData(model_name=report.model.model_id, eval_results=results, tags=["gfmbench"])
     content = (f"---\n{data.to_yaml()}\n---\n# {report.model.model_id} on {report.suite.pretty_name}\n\n"
-               f"Model revision `{report.model.sha}`. Results produced by gfmbench; see `.eval_results/`.\n")
+               f"Model revision `{report.model.sha}`. Results produced by gfmbench; see `.eval_results/`.\n"
+               + loading_warning([u.result for u in report.units]))
     return str(ModelCard(content))
+
+
+def _overridden(result: UnitResult) -> bool:
+    return bool(result.loading and result.loading.get("allowed_unloaded"))
+
+
+def loading_warning(results: list[UnitResult]) -> str:
+    """A card paragraph for units run with --allow-unloaded-weights: their scores may not be the named model's."""
+    forced = [r for r in results if _overridden(r)]
+    if not forced:
+        return ""
+    lines = [f"- {r.key.task} (seed {r.key.seed}): {r.loading['model_class']}, "
+             f"{len(r.loading['checkpoint_unused'])} checkpoint tensors unused, "
+             f"{len(r.loading['backbone_not_loaded'])} backbone parameters not from the checkpoint"
+             for r in forced if r.loading]
+    return ("\n**Warning: the weights check was overridden (`--allow-unloaded-weights`).** These units ran a task "
+            "model that does not hold all of the checkpoint's weights, so their scores may not be the named "
+            "model's:\n\n" + "\n".join(lines) + "\n")
 
 
 def _nan_to_none(value: Any) -> Any:

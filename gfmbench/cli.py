@@ -4,6 +4,7 @@ the traceback."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import subprocess
 import sys
@@ -27,6 +28,61 @@ def _cmd_tasks(args: argparse.Namespace) -> int:
                      task.upstream_names[0]])
     print(format_table(["suite", "config", "type", "alphabet", "labels/targets", "primary metric", "max_len",
                         "license", "upstream name"], rows))
+    return 0
+
+
+def _human(n: int | None) -> str:
+    if n is None:
+        return "-"
+    for unit, size in (("B", 10**9), ("M", 10**6), ("k", 10**3)):
+        if n >= size:
+            return f"{n / size:g}{unit}"
+    return str(n)
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from gfmbench.models.registry import all_checkpoints
+    from gfmbench.table import format_table
+
+    if getattr(args, "models_command", None) == "check":
+        return _cmd_models_check(args)
+    rows = []
+    for family, ckpt in all_checkpoints():
+        k = ckpt.k or family.k
+        tokenizer = family.tokenizer.replace("_", "-") + (f" (k={k})" if k else "")
+        loading = "plugin " + family.plugin_import if family.plugin_import else (
+            "remote code" if family.remote_code else "transformers")
+        rows.append([ckpt.name, family.display_name, ckpt.hub_id, family.alphabet, tokenizer,
+                     _human(ckpt.n_parameters), f"{ckpt.max_context:,}" if ckpt.max_context else "-", family.license or "-", loading])
+    print(format_table(["name", "family", "hub id", "alphabet", "tokenizer", "params", "context (tokens)",
+                        "license", "loads with"], rows))
+    return 0
+
+
+def _cmd_models_check(args: argparse.Namespace) -> int:
+    from gfmbench.harness.check import check_model
+    from gfmbench.table import format_table
+
+    report = check_model(args.model, trust_remote_code=args.trust_remote_code, imports=args.imports,
+                         allow_unloaded_weights=args.allow_unloaded_weights)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+        return 0
+    print(f"{report.model} @ {report.revision[:12]}" + (f" ({report.family})" if report.family else ""))
+    print(f"tokenizer: {report.tokenizer}; input: {report.input_format}")
+    for alphabet, info in report.alphabets.items():
+        print(f"  {alphabet}: {info['sequence_tokens']} sequence tokens ({info['tokens']} with specials), "
+              f"unknown {info['unknown_share']:.1%}")
+    print("alignment (first tokens of yeast tRNA-Phe):")
+    print("  " + "  ".join(f"{tok}->{nts}" for tok, nts in report.alignment[:12]))
+    print(f"forward: {report.forward}")
+    loading = report.loading
+    print(f"loading: {loading['n_checkpoint_tensors']} checkpoint tensors; new {len(loading['new_parameters'])}, "
+          f"unused (pretraining heads) {len(loading['checkpoint_ignored'])}, not loaded "
+          f"{len(loading['backbone_not_loaded'])}, unused {len(loading['checkpoint_unused'])}")
+    for fix in loading["fixes"]:
+        print(f"  load-time fix: {fix}")
+    print(format_table(["task type / regime", "can run"], [[k, v] for k, v in report.task_types.items()]))
     return 0
 
 
@@ -348,6 +404,20 @@ def build_parser() -> argparse.ArgumentParser:
     tasks = sub.add_parser("tasks", help="list the task registry as a table")
     tasks.add_argument("--suite", help="only this suite (e.g. rgb)")
     tasks.set_defaults(func=_cmd_tasks)
+
+    models = sub.add_parser("models", help="list the model registry; `models check MODEL` tries a model first")
+    models.set_defaults(func=_cmd_models)
+    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION")
+    check = models_sub.add_parser("check", help="load a model, tokenize DNA and RNA, show an alignment, one forward "
+                                                "pass, the loading report and which task types can run")
+    check.add_argument("model", help="registry name, Hub id (ORG/NAME[@REVISION]) or local folder")
+    check.add_argument("--trust-remote-code", action="store_true", help="allow code shipped with the model to run")
+    check.add_argument("--import", dest="imports", nargs="+", default=[], metavar="PACKAGE",
+                       help="import packages that register model families first (e.g. multimolecule)")
+    check.add_argument("--allow-unloaded-weights", action="store_true", help="report instead of stopping when "
+                                                                             "checkpoint weights are not loaded")
+    check.add_argument("--json", action="store_true", help="the report as JSON")
+    check.set_defaults(func=_cmd_models)
 
     build = sub.add_parser("build", help="build a suite's dataset repo from its upstream raw release")
     build.add_argument("suite", help="suite name (e.g. rgb)")

@@ -74,7 +74,7 @@ class ConcurrentUpdateError(HubError):
 class UnknownNameError(GfmbenchError, KeyError):
     """A name (task, suite, config) is not registered; the message suggests the closest ones."""
 
-    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+    def __init__(self, kind: str, name: str, known: Iterable[str], listed_by: str = "gfmbench tasks") -> None:
         known = sorted(set(known))
         self.kind, self.name, self.known = kind, name, known
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
@@ -82,7 +82,7 @@ class UnknownNameError(GfmbenchError, KeyError):
         if name.lower() in lowered and lowered[name.lower()] not in close:
             close.insert(0, lowered[name.lower()])
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        listing = ", ".join(known) if len(known) <= 30 else f"{len(known)} names; `gfmbench tasks` lists them"
+        listing = ", ".join(known) if len(known) <= 30 else f"{len(known)} names; `{listed_by}` lists them"
         message = f"unknown {kind} {name!r}{hint} (known: {listing})"
         self.message = message
         super().__init__(message)

@@ -113,12 +113,16 @@ def resolve_tasks(suite: SuiteSpec, names: list[str] | None) -> list[TaskSpec]:
     return [get_task(name, suite.name)[1] for name in names]
 
 
-def hyperparameters(suite: SuiteSpec, task: TaskSpec, config: RunConfig) -> Hyperparameters:
+def hyperparameters(suite: SuiteSpec, task: TaskSpec, config: RunConfig,
+                    model_defaults: Any = None) -> Hyperparameters:
+    """Flags first, then the model family's published defaults (model registry), then the suite's."""
     defaults = suite.training_for(task)
+    learning_rate = getattr(model_defaults, "learning_rate", None)
+    batch_size = getattr(model_defaults, "batch_size", None)
     return Hyperparameters(
         epochs=config.epochs or defaults.epochs,
-        batch_size=config.batch_size or defaults.batch_size,
-        learning_rate=config.learning_rate or defaults.learning_rate,
+        batch_size=config.batch_size or batch_size or defaults.batch_size,
+        learning_rate=config.learning_rate or learning_rate or defaults.learning_rate,
         weight_decay=defaults.weight_decay,
         patience=defaults.patience,
         max_length=config.max_length or task.max_length,
@@ -210,15 +214,19 @@ def run(config: RunConfig) -> RunReport:
         raise GfmbenchError(f"--streaming is for fine-tuning; the {config.regime} regime reads its splits whole")
     if world_size() > 1 and config.regime != "finetune":
         raise GfmbenchError(f"the {config.regime} regime runs in one process; launch it without torchrun/accelerate")
-    import_plugins(config.imports)
-    model = resolve_model(config.model)
+    from gfmbench.models.registry import registry_spec
+
+    spec, family, _ = registry_spec(config.model)
+    plugins = [*config.imports, *([family.plugin_import] if family is not None and family.plugin_import else [])]
+    import_plugins(list(dict.fromkeys(plugins)))
+    model = resolve_model(spec)
     check_remote_code(model, config.trust_remote_code)
     output_dir = Path(config.output_dir) if config.output_dir else default_output_dir()
     outcomes: list[UnitOutcome] = []
     for task in tasks:
         data = load_task_data(suite, task, config.dataset_revision, need_train=config.regime != "zeroshot",
                               streaming=config.streaming)
-        hp = hyperparameters(suite, task, config)
+        hp = hyperparameters(suite, task, config, family.defaults if family is not None else None)
         for seed in config.seeds:
             key = UnitKey(model_id=model.model_id, model_sha=model.sha, model_content=model.content_id,
                           dataset_repo=suite.dataset_repo,

@@ -52,6 +52,16 @@ def _heatmap(columns: list[str], rows: list[dict[str, Any]]) -> Any:
     return figure
 
 
+def _registry_lines(model_id: str) -> list[str]:
+    from gfmbench.leaderboard.table import registry_metadata
+
+    meta = registry_metadata(model_id)
+    if meta is None:
+        return []
+    return ["", "Model registry: " + "; ".join(f"{k} {format_cell(v) if not isinstance(v, int) else f'{v:,}'}"
+                                              for k, v in meta.items())]
+
+
 def _model_details(units: list[dict[str, Any]], key: str) -> str:
     endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
     mine = [u for u in units if row_key(u) == key]
@@ -60,7 +70,7 @@ def _model_details(units: list[dict[str, Any]], key: str) -> str:
     first = mine[0]
     lines = [f"### {first['model_id']} ({first['regime']})",
              f"Model revision [`{first['model_sha'][:12]}`]({endpoint}/{first['model_id']}/tree/{first['model_sha']}),"
-             f" {first['n_parameters']:,} parameters.", "",
+             f" {first['n_parameters']:,} parameters.", *_registry_lines(first["model_id"]), "",
              "| suite | task | seed | metrics (test) | wall time s | train samples/s | peak RSS MiB | dataset revision |",
              "|---|---|---|---|---|---|---|---|"]
     for u in sorted(mine, key=lambda u: (u["suite"], u["task"], u["seed"])):

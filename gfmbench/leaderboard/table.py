@@ -249,6 +249,22 @@ def leaderboard(units: list[dict[str, Any]], filters: Filters = Filters()) -> tu
     return columns, rows
 
 
+def registry_metadata(model_id: str) -> dict[str, Any] | None:
+    """What the model registry (gfmbench.models) says of a model id: family, published parameters, context,
+    tokenizer, license; None for models it does not know."""
+    from gfmbench.models.registry import find_checkpoint
+
+    found = find_checkpoint(model_id)
+    if found is None:
+        return None
+    family, ckpt = found
+    k = ckpt.k or family.k
+    return {"family": family.display_name, "registry name": ckpt.name, "published parameters": ckpt.n_parameters,
+            "context (tokens)": ckpt.max_context,
+            "tokenizer": family.tokenizer.replace("_", "-") + (f" (k={k})" if k else ""),
+            "license": family.license, "paper": family.paper}
+
+
 def format_cell(value: Any) -> str:
     if isinstance(value, tuple):
         mean, std = value

@@ -242,7 +242,7 @@ def _cmd_design(args: argparse.Namespace) -> int:
 
         model = resolve_model(args.model)
         check_remote_code(model, trust_remote_code=False)
-        proposer = MaskedLMProposer(model.path)
+        proposer = MaskedLMProposer(model)
     result = design(args.structure, proposer=proposer, population=args.population, generations=args.generations,
                     seed=args.seed, time_budget=args.time_budget)
     print(format_table(["target", "design", "solved (ViennaRNA)", "distance", "folds", "seconds"],

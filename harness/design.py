@@ -98,32 +98,42 @@ class MaskedLMProposer:
     the model's predicted distribution (pairs from the product of both positions' probabilities over canonical
     pairs). Works with any single-nucleotide-tokenised masked LM; the tokenizer's U/T is followed."""
 
-    def __init__(self, model_path: str | Path, temperature: float = 1.0) -> None:
+    def __init__(self, model_path: str | Path | Any, temperature: float = 1.0, trust_remote_code: bool = False,
+                 allow_unloaded_weights: bool = False) -> None:
         import torch
-        from transformers import AutoModelForMaskedLM, AutoTokenizer
 
         from gfmbench.harness.align import detect_input_format
+        from gfmbench.harness.models import ResolvedModel, load_tokenizer
+        from gfmbench.harness.taskmodel import accepted_inputs
+        from gfmbench.harness.zeroshot import load_language_model
 
-        self.tokenizer = AutoTokenizer.from_pretrained(model_path)
-        self.model = AutoModelForMaskedLM.from_pretrained(model_path).eval()
+        model = model_path if isinstance(model_path, ResolvedModel) else ResolvedModel(
+            model_id=str(model_path), revision=None, sha="", path=Path(model_path))
+        self.tokenizer = load_tokenizer(model, trust_remote_code)
         self.format = detect_input_format(self.tokenizer)
         self.temperature = temperature
         self.torch = torch
         vocab = self.tokenizer.get_vocab()
         self.base_ids = {b: vocab.get(self.format.translate.get(b, b), vocab.get(b)) for b in BASES}
         if any(v is None for v in self.base_ids.values()) or self.format.kind != "raw":
-            raise ValueError(f"{model_path}: the MLM proposer needs a single-nucleotide tokenizer")
+            raise ValueError(f"{model.model_id}: the MLM proposer needs a single-nucleotide tokenizer")
+        # the checked loader of the zero-shot regime: the LM head must be the checkpoint's
+        self.model, masked, self.loading = load_language_model(model, trust_remote_code, allow_unloaded_weights)
+        if not masked:
+            raise ValueError(f"{model.model_id}: the MLM proposer needs a masked language model")
+        self.with_mask = "attention_mask" in accepted_inputs(self.model)
 
     def probabilities(self, sequence: str, positions: list[int]) -> dict[int, dict[str, float]]:
-        text = self.format.text(sequence)
-        enc = self.tokenizer(text, return_offsets_mapping=True, return_tensors="pt")
-        offsets = enc.pop("offset_mapping")[0].tolist()
-        token_of = {start: t for t, (start, end) in enumerate(offsets) if end - start == 1}
-        ids = enc["input_ids"].clone()
+        from gfmbench.harness.align import encode
+
+        enc = encode(self.tokenizer, self.format, [sequence], None)[0]  # fast or slow tokenizer alike
+        token_of = {int(start): t for t, (start, end) in enumerate(enc.spans.tolist()) if end - start == 1}
+        ids = self.torch.tensor([enc.input_ids])
         for p in positions:
             ids[0, token_of[p]] = self.tokenizer.mask_token_id
         with self.torch.no_grad():
-            logits = self.model(input_ids=ids, attention_mask=enc["attention_mask"]).logits[0]
+            mask = {"attention_mask": self.torch.ones_like(ids)} if self.with_mask else {}
+            logits = self.model(input_ids=ids, **mask).logits[0]
         out = {}
         for p in positions:
             scores = logits[token_of[p], [self.base_ids[b] for b in BASES]] / self.temperature

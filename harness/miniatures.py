@@ -230,3 +230,47 @@ def build_miniature(name: str, folder: Path, zoo: Path | None = None) -> Path:
     if name not in MINIATURES:
         raise UnknownNameError("miniature", name, MINIATURES)
     return MINIATURES[name](Path(folder), zoo)
+
+
+# Real data cut to its first rows, so every family runs in seconds: RGB SSP_Archive2 (token task), SNMD (zero-shot)
+# and GUE mouse_tf_3 (sequence task, CRLF as upstream). Lines per split file, header included for CSV.
+EXCERPTS: dict[str, dict[str, int]] = {
+    "RGB/RNA-SSP-Archive2": {"train.json": 24, "valid.json": 8, "test.json": 8},
+    "RGB/RNA-SNMD": {"valid.json": 12, "test.json": 12},
+    "GUE/mouse/3": {"train.csv": 41, "dev.csv": 41, "test.csv": 41},
+}
+
+
+def excerpt_hub(samples: Path, raw: Path, hub_root: Path) -> Any:
+    """Copy the first lines of the real upstream files (byte for byte) to `raw`, build `gfmbench/rgb` (SSP_Archive2,
+    SNMD) and `gfmbench/gue` (mouse_tf_3) from them into a local hub at `hub_root`; returns the hub backend.
+    Excerpts have other digests than the releases, so the builds record them as unverified."""
+    from gfmbench.hub.publish import LocalGitBackend
+    from gfmbench.loaders.build import build_suite
+
+    for folder, files in EXCERPTS.items():
+        for name, lines in files.items():
+            target = raw / folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with (samples / folder / name).open("rb") as source:
+                target.write_bytes(b"".join(source.readline() for _ in range(lines)))
+    backend = LocalGitBackend(hub_root)
+    build_suite("rgb", raw_dir=raw / "RGB", configs=["SSP_Archive2", "SNMD"], backend=backend,
+                verification="no_checks", progress=False)
+    build_suite("gue", raw_dir=raw / "GUE", configs=["mouse_tf_3"], backend=backend, verification="no_checks",
+                progress=False)
+    return backend
+
+
+# How each miniature is run: its registry family (for docs/models.md) and the flags it needs.
+MINIATURE_RUNS: dict[str, tuple[str, list[str]]] = {
+    "nt_v2": ("nucleotide-transformer-v2", []),
+    "dnabert1": ("dnabert", []),
+    "dnabert2": ("dnabert-2", ["--trust-remote-code"]),
+    "hyenadna": ("hyenadna", ["--trust-remote-code"]),
+    "caduceus": ("caduceus", ["--trust-remote-code"]),
+    "generator": ("generator", []),
+    "omnigenome": ("omnigenome", []),
+    "rnafm": ("rna-fm", ["--import", "multimolecule"]),
+    "rinalmo": ("rinalmo", ["--import", "multimolecule"]),
+}

@@ -24,7 +24,7 @@ import inspect
 from typing import Any
 
 from gfmbench.harness.align import EncodedSequence
-from gfmbench.harness.families import applied_fixes
+from gfmbench.harness.families import applied_fixes, record_fix
 from gfmbench.harness.loading import LoadingReport, check_loading, loading_report
 from gfmbench.harness.models import ModelError, ResolvedModel, load_config
 
@@ -89,7 +89,8 @@ def _from_pretrained(model_class: Any, model: ResolvedModel, config: Any, what: 
     verbosity = transformers.logging.get_verbosity()
     transformers.logging.set_verbosity_error()  # the load report is ours (LoadingReport), not transformers' table
     try:
-        return model_class.from_pretrained(model.path, config=config, output_loading_info=True)
+        loaded, info = model_class.from_pretrained(model.path, config=config, output_loading_info=True)
+        return loaded, tie_declared_weights(loaded, info, model)
     except ImportError as exc:
         raise ModelError(f"{model.model_id}: its code needs a package that is not installed ({exc})") from None
     except (ValueError, KeyError, OSError, RuntimeError, AttributeError, TypeError) as exc:
@@ -97,6 +98,29 @@ def _from_pretrained(model_class: Any, model: ResolvedModel, config: Any, what: 
                          f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
     finally:
         transformers.logging.set_verbosity(verbosity)
+
+
+def tie_declared_weights(loaded: Any, info: dict[str, Any], model: ResolvedModel) -> dict[str, Any]:
+    """Tie the parameters a class declares tied (`_tied_weights_keys`, {tied: source}) that the load left untied and
+    missing: multimolecule's `lm_head.decoder.bias` -> `lm_head.bias` stays randomly initialised under transformers 5
+    otherwise. Only a missing key whose source was loaded, with the same shape, is tied; recorded as a fix."""
+    declared = getattr(loaded, "_tied_weights_keys", None)
+    missing = set(info.get("missing_keys", []))
+    if not isinstance(declared, dict) or not missing:
+        return info
+    parameters = dict(loaded.named_parameters(remove_duplicate=False))
+    tied = []
+    for key, source in declared.items():
+        if key in missing and source not in missing and key in parameters and source in parameters \
+                and parameters[key].shape == parameters[source].shape:
+            owner, _, name = key.rpartition(".")
+            setattr(loaded.get_submodule(owner), name, parameters[source])
+            tied.append(f"{key} -> {source}")
+    if tied:
+        record_fix(model.path, "declared weight ties that the load left untied applied: " + ", ".join(tied))
+        info = {**info, "missing_keys": [k for k in info.get("missing_keys", []) if k.split(" ")[0] not in
+                                         {t.split(" -> ")[0] for t in tied}]}
+    return info
 
 
 def _torch_module() -> Any:

@@ -5,25 +5,14 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-import yaml
-from pydantic import ValidationError
-
-from gfmbench.errors import ConfigError, UnknownNameError
+from gfmbench.errors import UnknownNameError
 from gfmbench.models.schema import Checkpoint, ModelFamily, ModelRegistry
+from gfmbench.specfile import load_spec
 
 
 def parse_registry(text: str, origin: str) -> ModelRegistry:
     """Parse and validate a registry document; errors name the file and the offending field."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{origin}: not valid YAML: {exc}") from exc
-    try:
-        return ModelRegistry.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}"
-                             for err in exc.errors())
-        raise ConfigError(f"{origin}: invalid model registry: {problems}") from exc
+    return load_spec(text, origin, ModelRegistry, "model registry")
 
 
 @functools.cache

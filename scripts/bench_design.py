@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if args.model:
         from gfmbench.harness.models import resolve_model
 
-        proposer = MaskedLMProposer(resolve_model(args.model).path)
+        proposer = MaskedLMProposer(resolve_model(args.model))
         methods["MLM-guided GA"] = lambda t: design(t, proposer=proposer, seed=args.seed, generations=10**9,
                                                     time_budget=args.budget)
     out = Path(args.out) if args.out else None

@@ -5,26 +5,14 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-import yaml
-from pydantic import ValidationError
-
 from gfmbench.errors import ConfigError, UnknownNameError
+from gfmbench.specfile import load_spec
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 
 def load_suite_file(text: str, origin: str) -> SuiteSpec:
     """Parse and validate one suite YAML document; errors name the file and the offending field."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{origin}: not valid YAML: {exc}") from exc
-    try:
-        return SuiteSpec.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{origin}: invalid suite file: {problems}") from exc
+    return load_spec(text, origin, SuiteSpec, "suite file")
 
 
 @functools.cache

@@ -326,7 +326,7 @@ def bench_tokenise(ws: Workspace, args: argparse.Namespace) -> list[Result]:
     ours = best(me("tokenise", str(nt), n_slow, "ours"), args.repeats, env=ws.env)
     base = best(me("tokenise", str(nt), n_slow, "plain"), args.repeats, env=ws.env)
     ratio = base.seconds / ours.seconds
-    results.append(Result(f"tokenise + align, slow NT tokenizer, {int(n_slow):,} sequences",
+    results.append(Result(f"tokenise + align (slow NT tokenizer), {int(n_slow):,} sequences",
                           "build_examples (token pieces)", "tokenizer(batch), ids only", ours.seconds, base.seconds,
                           ratio, "report", None, ours.peak_rss_mb, base.peak_rss_mb,
                           {"ours seq/s": round(int(n_slow) / ours.seconds),

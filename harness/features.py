@@ -7,8 +7,9 @@ reuses them, and a new model or dataset revision can never hit a stale entry. Wr
 run leaves no partial cache file.
 
 Sequence tasks get the mean of the last hidden states of the tokens that cover nucleotides (special tokens
-excluded), or for causal models the last token's (the only one that has read the whole sequence); token tasks get, for every nucleotide, the hidden state of its covering token (the same alignment the
-fine-tuning heads use), with the mask of the nucleotides that survived truncation.
+excluded), or for causal models the last token's (the only one that has read the whole sequence); token tasks
+get, for every nucleotide, the hidden state of its covering token (the same alignment the fine-tuning heads use),
+with the mask of the nucleotides that survived truncation. The backbone is `harness.taskmodel.load_backbone`'s.
 """
 
 from __future__ import annotations
@@ -72,16 +73,6 @@ def _write(path: Path, key: dict[str, Any], features: SplitFeatures) -> None:
     np.savez(buffer, **arrays)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, buffer.getvalue())
-
-
-def load_backbone(model: Any, probe: Any, trust_remote_code: bool = False,
-                  allow_unloaded_weights: bool = False) -> tuple[Any, Any]:
-    """The frozen backbone (harness.taskmodel.Backbone, in eval mode) and its checked loading report; an LM
-    checkpoint's unused pretraining head is expected, backbone weights not loaded are an error."""
-    from gfmbench.harness.taskmodel import load_backbone as load
-
-    backbone, report = load(model, probe, trust_remote_code, allow_unloaded_weights)
-    return backbone.eval(), report
 
 
 def compute_features(backbone: Any, examples: list[Example], token_level: bool, pad_token_id: int,

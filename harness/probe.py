@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from gfmbench.harness.data import Example, TaskData, build_examples
-from gfmbench.harness.features import SplitFeatures, cached_features, compute_features, load_backbone
+from gfmbench.harness.features import SplitFeatures, cached_features, compute_features
 from gfmbench.harness.models import ResolvedModel, load_tokenizer, max_positions
 from gfmbench.harness.results import peak_rss_mb
 from gfmbench.harness.scoring import prediction_row, primary_confidence_interval, score_metric, score_predictions
@@ -121,7 +121,7 @@ def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length:
                 for name in ["train", *scored]}
     backbone: list[Any] = []  # (backbone, loading report), loaded only on a cache miss
     from gfmbench.harness.models import load_config
-    from gfmbench.harness.taskmodel import is_causal
+    from gfmbench.harness.taskmodel import is_causal, load_backbone
 
     pooling = "last-token" if is_causal(load_config(model, trust_remote_code)[0]) else "mean-pooled"
 

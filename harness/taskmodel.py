@@ -12,7 +12,7 @@ The rule (never another architecture's class):
 
 Nothing here assumes BERT: the forward gets `attention_mask` / `token_type_ids` only where it accepts them, the
 hidden size is measured on a forward pass, tuple outputs are read as (hidden states, ...), and a class whose token
-outputs omit (or add) special positions is detected on a probe input and its outputs put back on the input
+outputs omit the special positions is detected on a probe input and its outputs put back on the input
 positions. Every load ends in a `LoadingReport` that `check_loading` turns into an error if weights were lost.
 Batches are padded on the right: for a model without an attention mask that is only safe when it is causal
 (HyenaDNA), so a bidirectional model without one is refused.
@@ -83,7 +83,9 @@ def hidden_states(outputs: Any) -> Any:
     return states
 
 
-def _from_pretrained(model_class: Any, model: ResolvedModel, config: Any, what: str) -> tuple[Any, dict[str, Any]]:
+def load_pretrained(model_class: Any, model: ResolvedModel, config: Any, what: str) -> tuple[Any, dict[str, Any]]:
+    """`model_class.from_pretrained` with its loading info (declared ties applied), transformers' own load table
+    silenced (the LoadingReport replaces it), and load failures as ModelErrors."""
     import transformers
 
     verbosity = transformers.logging.get_verbosity()
@@ -213,14 +215,14 @@ class PairHead(_torch_module()):  # type: ignore[misc]
 
 class OwnClassModel(_torch_module()):  # type: ignore[misc]
     """The architecture's own task class behind a uniform call: only the inputs its forward accepts are passed,
-    and token outputs are put back on the input positions when the class drops (or adds) special positions
+    and token outputs are put back on the input positions when the class drops exactly the special positions
     (multimolecule's token heads return one output per nucleotide, without `<cls>` / `<eos>`)."""
 
     def __init__(self, model: Any, token_level: bool) -> None:
         super().__init__()
         self.model, self.config, self.token_level = model, model.config, token_level
         self.accepted = accepted_inputs(model)
-        self.shift = 0  # output j belongs to input position j + shift
+        self.shift = 0  # output j belongs to input position j + shift (the leading special tokens)
 
     def calibrate(self, probe: EncodedSequence) -> str:
         """Measure, on one input, how the class's token outputs line up with the input positions."""
@@ -235,14 +237,11 @@ class OwnClassModel(_torch_module()):  # type: ignore[misc]
         if got == given:
             return ""
         lead = int(next((i for i, (start, _) in enumerate(probe.spans) if start >= 0), 0))
-        if got < given and given - got >= lead:
+        specials = int((probe.spans[:, 0] < 0).sum())
+        if got < given and given - got == specials:  # exactly the special positions left out, real ones in order
             self.shift = lead
             return (f"{type(self.model).__name__} returns {got} token outputs for {given} inputs (special positions "
                     f"left out); output j is mapped to input position j + {lead}")
-        if got > given:
-            self.shift = given - got
-            return (f"{type(self.model).__name__} returns {got} token outputs for {given} inputs; the first "
-                    f"{got - given} are dropped")
         raise ModelError(f"{type(self.model).__name__} returns {got} token outputs for {given} inputs, which cannot "
                          "be mapped back to the input positions")
 
@@ -260,24 +259,22 @@ class OwnClassModel(_torch_module()):  # type: ignore[misc]
         if self.token_level and logits.shape[1] != input_ids.shape[1]:
             width, got = input_ids.shape[1], logits.shape[1]
             full = logits.new_zeros((logits.shape[0], width, *logits.shape[2:]))
-            if self.shift >= 0:
-                n = min(got, width - self.shift)
-                full[:, self.shift:self.shift + n] = logits[:, :n]
-            else:
-                n = min(got + self.shift, width)
-                full[:, :n] = logits[:, -self.shift:-self.shift + n]
+            n = min(got, width - self.shift)
+            full[:, self.shift:self.shift + n] = logits[:, :n]  # special positions stay 0 (never scored)
             logits = full
         return TokenClassifierOutput(logits=logits)
 
 
 def load_backbone(model: ResolvedModel, probe: EncodedSequence, trust_remote_code: bool = False,
-                  allow_unloaded_weights: bool = False) -> tuple[Backbone, LoadingReport]:
-    """The model's backbone (`AutoModel` of its own architecture), checked (see harness.loading)."""
-    config, adapter = load_config(model, trust_remote_code)
+                  allow_unloaded_weights: bool = False,
+                  loaded_config: tuple[Any, Any] | None = None) -> tuple[Backbone, LoadingReport]:
+    """The model's backbone (`AutoModel` of its own architecture, in eval mode), checked (see harness.loading).
+    `loaded_config`: (config, adapter) from `load_config`, when the caller has it already."""
+    config, adapter = loaded_config or load_config(model, trust_remote_code)
     backbone_class = own_class(model, config, "AutoModel")
     if backbone_class is None:
         raise ModelError(f"{model.model_id}: its architecture has no backbone class (AutoModel) to put a head on")
-    loaded, info = _from_pretrained(backbone_class, model, config, "a backbone")
+    loaded, info = load_pretrained(backbone_class, model, config, "a backbone")
     loaded = adapter.after_load(loaded).eval()
     causal = is_causal(config)
     backbone = Backbone(loaded, causal, probe.input_ids)
@@ -309,7 +306,8 @@ def load_model_for_task(model: ResolvedModel, task_type: str, num_outputs: int, 
     config, adapter = load_config(model, trust_remote_code)
     task_class = own_class(model, config, HEAD_CLASSES[task_type])
     if task_class is None:
-        backbone, report = load_backbone(model, probe, trust_remote_code, allow_unloaded_weights)
+        backbone, report = load_backbone(model, probe, trust_remote_code, allow_unloaded_weights,
+                                         (config, adapter))
         network = HiddenStateHead(backbone, token_level, num_outputs)
         pooled = "each token" if token_level else (
             "the last real token (causal model)" if backbone.causal else "mean-pooled tokens")
@@ -321,7 +319,7 @@ def load_model_for_task(model: ResolvedModel, task_type: str, num_outputs: int, 
         config.id2label, config.label2id = dict(id2label), {v: k for k, v in id2label.items()}
     if pad_token_id is not None and getattr(config, "pad_token_id", None) is None:
         config.pad_token_id = pad_token_id
-    loaded, info = _from_pretrained(task_class, model, config, f"{task_class.__name__}")
+    loaded, info = load_pretrained(task_class, model, config, f"{task_class.__name__}")
     loaded = adapter.after_load(loaded)
     network = OwnClassModel(loaded, token_level)
     prefix = getattr(loaded, "base_model_prefix", "") or None

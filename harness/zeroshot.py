@@ -42,7 +42,7 @@ def load_language_model(model: ResolvedModel, trust_remote_code: bool = False,
     from gfmbench.harness.families import applied_fixes
     from gfmbench.harness.loading import check_loading, loading_report
     from gfmbench.harness.models import load_config
-    from gfmbench.harness.taskmodel import _from_pretrained, is_causal, own_class
+    from gfmbench.harness.taskmodel import is_causal, load_pretrained, own_class
 
     config, adapter = load_config(model, trust_remote_code)
     order = (("AutoModelForCausalLM", False), ("AutoModelForMaskedLM", True))
@@ -50,7 +50,7 @@ def load_language_model(model: ResolvedModel, trust_remote_code: bool = False,
         lm_class = own_class(model, config, auto)
         if lm_class is None:
             continue
-        loaded, info = _from_pretrained(lm_class, model, config, lm_class.__name__)
+        loaded, info = load_pretrained(lm_class, model, config, lm_class.__name__)
         loaded = adapter.after_load(loaded).eval()
         report = loading_report(loaded, info, lm_class.__name__, f"{lm_class.__name__} language-model head", None)
         report.backbone_not_loaded += report.new_parameters  # the LM head too must be the checkpoint's

@@ -62,13 +62,16 @@ def _shrunk_zoo_copy(zoo: Path, family: str, folder: Path, sizes: dict[str, Any]
 def _from_remote_code(folder: Path, auto: str) -> Any:
     """The family's own class built from its (shrunk) config, with gfmbench's load-time fixes, random weights."""
     import torch
-    import transformers
 
     from gfmbench.harness.models import ResolvedModel, load_config
+    from gfmbench.harness.taskmodel import own_class
 
     torch.manual_seed(0)
-    config, _ = load_config(ResolvedModel(model_id=str(folder), revision=None, sha="", path=folder), True)
-    return getattr(transformers, auto).from_config(config, trust_remote_code=True)
+    model = ResolvedModel(model_id=str(folder), revision=None, sha="", path=folder)
+    config, _ = load_config(model, True)
+    # the family's own class from its auto_map, as the loading layer picks it: `AutoModel*.from_config` would take
+    # a plugin's class of the same model type instead (multimolecule registers its own "hyenadna")
+    return own_class(model, config, auto)(config)
 
 
 def dnabert2(folder: Path, zoo: Path) -> Path:

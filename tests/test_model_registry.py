@@ -124,3 +124,20 @@ def test_models_check_refuses_remote_code_without_the_flag(tmp_path: Path, capsy
     folder = build_miniature("dnabert2", tmp_path / "d2", ZOO)
     assert main(["models", "check", str(folder)]) == 2
     assert "--trust-remote-code" in capsys.readouterr().err
+
+
+def test_a_plugin_with_the_same_model_type_does_not_replace_remote_code(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """multimolecule registers its own "hyenadna" type: with it imported, HyenaDNA's Hub code (auto_map) must still
+    be the class that is built and loaded (else the loading check refuses a model of other keys)."""
+    pytest.importorskip("multimolecule")
+    import multimolecule  # noqa: F401
+    from transformers import CONFIG_MAPPING
+
+    from gfmbench.harness.miniatures import build_miniature
+
+    assert "hyenadna" in CONFIG_MAPPING  # the collision this test is about
+    folder = build_miniature("hyenadna", tmp_path / "hyenadna", ZOO)
+    assert main(["models", "check", str(folder), "--trust-remote-code", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["loading"]["model_class"] == "HyenaDNAModel" and not report["loading"]["checkpoint_unused"]

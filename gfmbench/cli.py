@@ -134,7 +134,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     report = run(RunConfig(
         model=args.model, suite=args.suite, tasks=args.tasks, seeds=args.seeds, epochs=args.epochs,
-        batch_size=args.batch_size, learning_rate=args.learning_rate, max_length=args.max_length,
+        batch_size=args.batch_size, learning_rate=args.learning_rate, warmup_ratio=args.warmup_ratio,
+        max_length=args.max_length,
         long_sequences=args.long_sequences,
         output_dir=Path(args.output_dir) if args.output_dir else None, overwrite=args.overwrite,
         trust_remote_code=args.trust_remote_code, dataset_revision=args.dataset_revision, push_to=args.push_to,
@@ -149,14 +150,60 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"\n{report.model.short} on {report.suite.name}, {report.regime} (test split; mean ± std over seeds; "
           f"{len(report.units) - reused} unit(s) run, {reused} reused)")
     rows = report.summary()
-    metrics = sorted({k for r in rows for k in r} - {"task", "split", "seeds", "primary", "direction",
-                                                      "truncated_positions", "ci95"},
+    metrics = sorted({k for r in rows for k in r} - SUMMARY_FIELDS,
                      key=lambda m: (not any(r["primary"] == m for r in rows), m))
-    print(format_table(["task", "seeds", *metrics, "primary 95% CI"],
+    print(format_table(["task", "seeds", *metrics, "95% interval of the primary mean"],
                        [[r["task"] if r["split"] == "test" else f"{r['task']} [{r['split']}]", r["seeds"],
                          *(_format_cell(r[m]) if m in r else "" for m in metrics),
                          _format_cell(r["ci95"], interval=True) if "ci95" in r else ""] for r in rows]))
+    methods = sorted({r["ci_method"] for r in rows if "ci_method" in r})
+    if methods:
+        print("interval: " + "; ".join(methods) + " (docs/statistics.md)")
     print(f"results: {report.output_dir}")
+    from gfmbench.harness.cards import card_folder
+
+    if report.units and card_folder(report).is_dir():
+        card_seeds = sorted({r.key.seed for r in report.card_units()})
+        print(f"cards: {card_folder(report)} (every unit of this recipe in the store: seeds "
+              f"{', '.join(map(str, card_seeds))})")
+    return 0
+
+
+SUMMARY_FIELDS = {"task", "split", "seeds", "primary", "direction", "truncated_positions", "ci95", "ci_method",
+                  "per_seed", "task_type", "dataset_revision", "recipe"}
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gfmbench.harness.compare import Side, compare
+    from gfmbench.harness.run import default_output_dir
+    from gfmbench.table import format_table
+
+    store = Path(args.output_dir) if args.output_dir else default_output_dir()
+    a, b = Side(args.model_a, args.regime), Side(args.model_b, args.regime_b or args.regime)
+    rows, across = compare(store, args.suite, a, b, args.tasks, n_resamples=args.resamples)
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps({"a": asdict(a), "b": asdict(b), "tasks": [{**asdict(r), "verdict": r.verdict} for r in rows],
+                          "across_tasks": across}, indent=2))
+        return 0
+    print(f"A = {a.model} ({a.regime}), B = {b.model} ({b.regime}) on {args.suite}: paired permutation test on the "
+          f"same test examples and seeds ({args.resamples} resamples); effect = A − B of the primary metric")
+
+    def cell(value: float | None) -> str:
+        return "" if value is None else f"{value:.4f}"
+
+    print(format_table(["task", "metric", "A", "B", "effect", "95% interval", "p", "seeds", "examples", "verdict"],
+                       [[r.task, f"{r.metric} {'↑' if r.direction == 'higher' else '↓'}", cell(r.a_mean),
+                         cell(r.b_mean), cell(r.effect),
+                         "" if r.interval is None else f"[{r.interval[0]:.4f}, {r.interval[1]:.4f}]",
+                         "" if r.p_value is None else f"{r.p_value:.4g}", ",".join(map(str, r.seeds)),
+                         r.examples or "", r.skipped or r.verdict] for r in rows]))
+    if across is not None:
+        print(f"across {across['tasks']} tasks: Wilcoxon signed-rank p = {across['p']:.4g} (median difference "
+              f"{across['median_difference']:+.4f}, oriented so that positive favours A)")
     return 0
 
 
@@ -164,16 +211,18 @@ def _leaderboard_tables(args: argparse.Namespace) -> Path:
     from pathlib import Path
 
     from gfmbench.config import gfmbench_home
-    from gfmbench.leaderboard.table import build_leaderboard, cards_from_folder, cards_from_repo
+    from gfmbench.leaderboard.table import build_leaderboard, cards_from_folder, repo_snapshot
 
     output = Path(args.output) if args.output else gfmbench_home() / "leaderboard"
     if args.results_dir:
-        items = cards_from_folder(Path(args.results_dir))
+        root = Path(args.results_dir)
     elif args.results_repo:
-        items = cards_from_repo(args.results_repo, args.revision)
+        root = repo_snapshot(args.results_repo, args.revision)
     else:
         return output
-    table, excluded = build_leaderboard(items, output)
+    items = cards_from_folder(root)
+    table, excluded = build_leaderboard(items, output, predictions_root=root,
+                                        n_resamples=getattr(args, "resamples", 1000))
     print(f"leaderboard tables: {table} ({len(items)} cards read), excluded: {excluded}", flush=True)
     return output
 
@@ -259,7 +308,7 @@ def _cmd_design(args: argparse.Namespace) -> int:
 def _sweep_spec(args: argparse.Namespace) -> Any:
     from gfmbench.harness.sweep import SweepSpec
 
-    names = ("epochs", "batch_size", "learning_rate", "max_length", "dataset_revision")
+    names = ("epochs", "batch_size", "learning_rate", "warmup_ratio", "max_length", "dataset_revision")
     options = {k: getattr(args, k) for k in names if getattr(args, k, None) is not None}
     return SweepSpec(models=tuple(args.models), suites=tuple(args.suites), seeds=tuple(args.seeds),
                      tasks=tuple(args.tasks or ()), output_dir=args.output_dir or "", regime=args.regime,
@@ -442,6 +491,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--epochs", type=int, help="default: the suite's")
     run_.add_argument("--batch-size", type=int, help="global batch, divided over processes (default: the suite's)")
     run_.add_argument("--learning-rate", type=float, help="default: the suite's")
+    run_.add_argument("--warmup-ratio", type=float, help="fraction of optimizer steps warming the learning rate up "
+                                                          "(default: the suite's, 0)")
     run_.add_argument("--max-length", type=int, help="max nucleotides per sequence (default: the task's)")
     run_.add_argument("--long-sequences", choices=["truncate", "window"], default="truncate",
                       help="sequences longer than max length: truncate (cut positions unscored, counted) or, for "
@@ -475,6 +526,20 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--no-progress", action="store_true", help="no progress bars")
     run_.set_defaults(func=_cmd_run)
 
+    compare_ = sub.add_parser("compare", help="is model A better than model B? paired tests on the saved "
+                                              "predictions of the results store")
+    compare_.add_argument("model_a", metavar="MODEL_A", help="Hub id, registry name or folder, optionally @CONTENT")
+    compare_.add_argument("model_b", metavar="MODEL_B")
+    compare_.add_argument("--suite", required=True)
+    compare_.add_argument("--tasks", nargs="+", metavar="TASK", help="default: every task either model ran")
+    compare_.add_argument("--regime", choices=["finetune", "probe", "zeroshot"], default="finetune")
+    compare_.add_argument("--regime-b", choices=["finetune", "probe", "zeroshot"],
+                          help="B's regime, to compare regimes of one model (default: --regime)")
+    compare_.add_argument("--output-dir", help="results store (default: $GFMBENCH_HOME/results)")
+    compare_.add_argument("--resamples", type=int, default=1000, help="permutation and bootstrap resamples")
+    compare_.add_argument("--json", action="store_true", help="the comparison as JSON")
+    compare_.set_defaults(func=_cmd_compare)
+
     sweep = sub.add_parser("sweep", help="a grid of models x suites x seeds, in shards (local, submitit, Slurm)")
     sweep_sub = sweep.add_subparsers(dest="sweep_command", required=True, metavar="ACTION")
     sweep_parsers = {
@@ -498,13 +563,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--tasks", nargs="+", metavar="TASK", help="only these tasks (default: every task)")
         p.add_argument("--seeds", nargs="+", type=int, default=[0], metavar="SEED")
         p.add_argument("--regime", choices=["finetune", "probe", "zeroshot"], default="finetune")
+        for flag, kind in (("--epochs", int), ("--batch-size", int), ("--learning-rate", float),
+                           ("--warmup-ratio", float), ("--max-length", int)):
+            p.add_argument(flag, type=kind, help="a unit is done only if run with these settings (its recipe)"
+                           if name == "status" else None)
+        p.add_argument("--dataset-revision")
         if name == "status":
             p.add_argument("--all", action="store_true", help="list done units too")
             continue
-        for flag, kind in (("--epochs", int), ("--batch-size", int), ("--learning-rate", float),
-                           ("--max-length", int)):
-            p.add_argument(flag, type=kind)
-        p.add_argument("--dataset-revision")
         p.add_argument("--shards", type=int, default=1, help="split the grid into N shards (stable hash)")
         p.add_argument("--no-progress", action="store_true", help="no progress bars")
         if name == "run":
@@ -565,6 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--revision", help="pin the results repo revision (default: latest)")
         p.add_argument("--results-dir", help="a local folder of result units instead")
         p.add_argument("--output", help="where the tables go (default: $GFMBENCH_HOME/leaderboard)")
+        p.add_argument("--resamples", type=int, default=1000, help="resamples of the significance tests")
     board_serve.add_argument("--host", default="127.0.0.1")
     board_serve.add_argument("--port", type=int, help="default 7860")
     board_build.set_defaults(func=_cmd_leaderboard_build)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from gfmbench.atomic import atomic_write
+from gfmbench.harness.recipe import recipe_label
 from gfmbench.harness.results import RESULT_FILE, UnitResult
 
 if TYPE_CHECKING:
@@ -22,32 +23,51 @@ log = logging.getLogger(__name__)
 
 REGIME_WORDS = {"finetune": "fine-tuned", "probe": "linear probe on frozen features",
                 "zeroshot": "zero-shot (language-model likelihoods, no training)"}
+SOURCE_NAME = "gfmbench"
+PROJECT_URL = "https://github.com/gfmbench/gfmbench"  # the source of local cards, before a results repo holds them
 
 
-def eval_result_entries(report: RunReport, source_url: str | None = None) -> list[Any]:
+def _seed_words(row: dict[str, Any]) -> str:
+    mean, std = row[row["primary"]]
+    seeds = ", ".join(f"{s}: {v:.4f}" for s, v in row["per_seed"].items())
+    if row["seeds"] == 1:
+        return f"1 seed ({seeds})"
+    return f"mean of {row['seeds']} seeds (std {std:.4f}; {seeds})"
+
+
+def _interval_words(row: dict[str, Any]) -> str:
+    if "ci95" not in row:
+        return "no interval"
+    low, high = row["ci95"]
+    return f"95% interval of the mean [{low:.4f}, {high:.4f}] ({row['ci_method']})"
+
+
+def eval_result_entries(report: RunReport, results: list[UnitResult], source_url: str | None = None) -> list[Any]:
+    """The Hub's eval results of the card's units: one entry per task, on its test split."""
     from huggingface_hub import EvalResultEntry
 
     from gfmbench import __version__
+    from gfmbench.harness.summary import summarise
 
     entries = []
-    for row in report.summary():
+    for row in summarise(report.suite, results):
         if row["split"] != "test":  # the Hub's eval results describe the benchmark's test split; extras are in
             continue             # the summary and the aggregated table
-        mean, std = row[row["primary"]]
-        results = [u.result for u in report.units if u.result.key.task == row["task"]]
+        mean, _ = row[row["primary"]]
+        mine = [r for r in results if r.key.task == row["task"]]
         entries.append(EvalResultEntry(
             dataset_id=report.suite.dataset_repo,
             task_id=row["task"],
-            dataset_revision=results[0].key.dataset_revision,
+            dataset_revision=row["dataset_revision"],
             value=round(mean, 6),
             date=date.today().isoformat(),
-            source_url=source_url,
-            source_name="gfmbench" if source_url else None,
-            notes=f"{row['primary']} on the test split ({row['direction']} is better), "
-                  + (f"mean over {row['seeds']} seeds, std {std:.4f}" if row["seeds"] > 1 else "a single seed")
-                  + f"; {REGIME_WORDS[report.regime]} with gfmbench {__version__}"
+            source_url=source_url or PROJECT_URL,
+            source_name=SOURCE_NAME,
+            notes=f"metric: {row['primary']} (test split, {row['direction']} is better); {_seed_words(row)}; "
+                  f"{_interval_words(row)}; {REGIME_WORDS[report.regime]} with gfmbench {__version__}, recipe "
+                  f"{recipe_label(row['recipe'])}"
                   + ("; WEIGHTS CHECK OVERRIDDEN (--allow-unloaded-weights): checkpoint weights were not all "
-                     "loaded" if any(_overridden(r) for r in results) else ""),
+                     "loaded" if any(_overridden(r) for r in mine) else ""),
         ))
     return entries
 
@@ -58,29 +78,62 @@ def eval_results_yaml(entries: list[Any]) -> str:
     return yaml.safe_dump(eval_result_entries_to_yaml(entries), sort_keys=False, allow_unicode=True)
 
 
-def model_card(report: RunReport) -> str:
-    """A model card whose metadata carries the legacy `model-index` results."""
+def summary_rows(report: RunReport, results: list[UnitResult]) -> list[dict[str, Any]]:
+    """The card's summary (`summary-<stem>.json`): harness.summary rows with the suite, regime and dataset."""
+    from gfmbench.harness.summary import summarise
+
+    return [{**row, "suite": report.suite.name, "suite_pretty_name": report.suite.pretty_name,
+             "dataset_repo": report.suite.dataset_repo, "regime": report.regime}
+            for row in summarise(report.suite, results)]
+
+
+def model_card(model: Any, summaries: list[dict[str, Any]], results: list[UnitResult]) -> str:
+    """A model card over every summary in the card folder (all suites and regimes run for this model): its
+    `model-index` lists each task's every metric with its std, seeds and interval, and `datasets:` the suites."""
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-    results = []
-    for row in report.summary():
-        unit = next(u.result for u in report.units if u.result.key.task == row["task"])
+    entries = []
+    for row in summaries:
         split_name = "" if row["split"] == "test" else f" ({row['split']})"
-        results.append(EvalResult(
-            task_type=unit.task_type.replace("_", "-"),
-            dataset_type=report.suite.dataset_repo,
-            dataset_name=f"{report.suite.pretty_name}: {row['task']}{split_name}",
-            dataset_config=row["task"],
-            dataset_split=row["split"],
-            dataset_revision=unit.key.dataset_revision,
-            metric_type=row["primary"],
-            metric_value=round(row[row["primary"]][0], 6),
-            metric_name=f"{row['primary']} (mean of {row['seeds']} seeds)",
-        ))
-    data = ModelCardData(model_name=report.model.model_id, eval_results=results, tags=["gfmbench"])
-    content = (f"---\n{data.to_yaml()}\n---\n# {report.model.model_id} on {report.suite.pretty_name}\n\n"
-               f"Model revision `{report.model.sha}`. Results produced by gfmbench; see `.eval_results/`.\n"
-               + loading_warning([u.result for u in report.units]))
+        regime = "" if row["regime"] == "finetune" else f", {row['regime']}"
+        metrics = [row["primary"], *sorted(m for m in row if isinstance(row[m], list | tuple) and len(row[m]) == 2
+                                           and m not in {row["primary"], "ci95", "truncated_positions"})]
+        for metric in metrics:
+            mean, std = row[metric]
+            args: dict[str, Any] = {"seeds": row["seeds"], "std": None if std is None or std != std else round(std, 6),
+                                    "regime": row["regime"], "recipe": recipe_label(row["recipe"])}
+            if metric == row["primary"]:
+                args["per_seed"] = row["per_seed"]
+                if "ci95" in row:
+                    args["ci95"] = [round(v, 6) for v in row["ci95"]]
+                    args["ci_method"] = row["ci_method"]
+            entries.append(EvalResult(
+                task_type=row["task_type"].replace("_", "-"),
+                dataset_type=row["dataset_repo"],
+                dataset_name=f"{row['suite_pretty_name']}: {row['task']}{split_name}",
+                dataset_config=row["task"],
+                dataset_split=row["split"],
+                dataset_revision=row["dataset_revision"],
+                metric_type=metric,
+                metric_value=round(mean, 6),
+                metric_name=f"{metric}{regime} (mean of {row['seeds']} seed{'s' if row['seeds'] > 1 else ''})",
+                metric_args=args,
+                source_name=SOURCE_NAME,
+                source_url=PROJECT_URL,
+            ))
+    regimes = sorted({row["regime"] for row in summaries})
+    data = ModelCardData(model_name=model.model_id, eval_results=entries, tags=["gfmbench"],
+                         datasets=sorted({row["dataset_repo"] for row in summaries}),
+                         # the networks scored are heads trained on (or probes of) this model
+                         base_model=model.model_id if set(regimes) & {"finetune", "probe"} and
+                         not Path(model.model_id).exists() else None)
+    content = (f"---\n{data.to_yaml()}\n---\n# {model.model_id} on gfmbench\n\n"
+               f"Model `{model.model_id}` with content digest `{model.content_id[:12]}` (the digest of its weights, "
+               f"config and tokenizer files: the identity gfmbench keys results by; fetched at commit "
+               f"`{model.sha[:12]}`). Results produced by gfmbench ({', '.join(regimes)}); see `.eval_results/` "
+               "and the `summary-*.json` files. Each value is the mean over the seeds listed; intervals are 95% "
+               "intervals of that mean (docs/statistics.md).\n"
+               + loading_warning(results))
     return str(ModelCard(content))
 
 
@@ -118,7 +171,8 @@ def aggregate_rows(results: list[UnitResult]) -> list[dict[str, Any]]:
     for r in results:
         for split, metrics in r.metrics.items():
             for metric, value in metrics.items():
-                rows.append({"model_id": r.key.model_id, "model_sha": r.key.model_sha, "suite": r.key.suite,
+                rows.append({"model_id": r.key.model_id, "model_sha": r.key.model_sha,
+                             "model_content": r.key.model_content, "recipe_id": r.key.recipe_id, "suite": r.key.suite,
                              "task": r.key.task, "seed": r.key.seed, "regime": r.key.regime,
                              "dataset_revision": r.key.dataset_revision, "split": split, "metric": metric,
                              "value": value, "primary": metric == r.primary_metric, "direction": r.direction})
@@ -137,25 +191,49 @@ def write_parquet(rows: list[dict[str, Any]], path: Path) -> Path:
 
 
 def card_folder(report: RunReport) -> Path:
-    model_folder = report.units[0].folder.parents[2] if report.units else report.output_dir
-    return model_folder / "cards"
+    return report.model_folder / "cards"
 
 
 def write_cards(report: RunReport) -> Path | None:
-    """Write the cards next to the units: `.eval_results/<suite>.yaml`, `README.md`, `summary.json`, Parquet."""
-    if not report.units:
+    """Write the cards from the results store (every unit of this model, suite, regime and recipe, whichever
+    command ran it): `.eval_results/<stem>.yaml`, `summary-<stem>.json`, `results-<stem>.parquet`, and `README.md`
+    over every suite and regime summarised in the folder."""
+    results = report.card_units()
+    if not results:
         return None
     folder = card_folder(report)
-    atomic_write(folder / ".eval_results" / f"{report.card_stem}.yaml", eval_results_yaml(eval_result_entries(report)))
-    atomic_write(folder / "README.md", model_card(report))
-    summary = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in row.items()} for row in report.summary()]
+    atomic_write(folder / ".eval_results" / f"{report.card_stem}.yaml",
+                 eval_results_yaml(eval_result_entries(report, results)))
+    summary = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in row.items()}
+               for row in summary_rows(report, results)]
     # NaN (the std of a single seed) is not JSON: write null
     atomic_write(folder / f"summary-{report.card_stem}.json", json.dumps(_nan_to_none(summary), indent=2) + "\n")
-    write_parquet(aggregate_rows([u.result for u in report.units]), folder / f"results-{report.card_stem}.parquet")
+    write_parquet(aggregate_rows(results), folder / f"results-{report.card_stem}.parquet")
+    summaries = [row for path in sorted(folder.glob("summary-*.json")) for row in json.loads(path.read_text())
+                 if isinstance(row, dict) and "regime" in row]  # summaries written before this format are skipped
+    atomic_write(folder / "README.md", model_card(report.model, summaries, results))
     return folder
 
 
 PUBLISH_ATTEMPTS = 12
+
+
+def results_repo_card(repo: str, results: list[UnitResult]) -> str:
+    """The results dataset's card: its `configs:` point `datasets.load_dataset(repo)` at the aggregated table (one
+    row per unit, split and metric), so the results load like any dataset, without remote code."""
+    from huggingface_hub import DatasetCard, DatasetCardData
+
+    data = DatasetCardData(pretty_name=f"gfmbench results ({repo})", tags=["gfmbench", "evaluation-results"],
+                           configs=[{"config_name": "default",
+                                     "data_files": [{"split": "train", "path": "aggregated/results.parquet"}]}])
+    models = sorted({r.key.model_id for r in results})
+    suites = sorted({r.key.suite for r in results})
+    body = (f"# gfmbench results\n\n{len(results)} result unit(s) of {len(models)} model(s) on "
+            f"{', '.join(suites) or 'no suite'}. Each unit folder holds `result.json` (the full recipe, versions, "
+            "hardware) and `predictions.parquet`; `aggregated/results.parquet` has one row per unit, split and "
+            "metric and is rebuilt from every unit on each publication.\n\n"
+            f"```python\nfrom datasets import load_dataset\nresults = load_dataset({repo!r}, split=\"train\")\n```\n")
+    return str(DatasetCard(f"---\n{data.to_yaml()}\n---\n{body}"))
 
 
 def _publish_with_retries(backend: Any, repo: str, operations: list[Any], results: list[Any], message: str) -> str:
@@ -188,8 +266,9 @@ def _publish_with_retries(backend: Any, repo: str, operations: list[Any], result
         buffer = io.BytesIO()
         pq.write_table(pa.Table.from_pylist(aggregate_rows(everything)), buffer, compression="zstd")
         table = CommitOperationAdd("aggregated/results.parquet", buffer.getvalue())
+        card = CommitOperationAdd("README.md", results_repo_card(repo, everything).encode())
         try:
-            return publish(backend, repo, [*operations, table], message, parent_commit=head).commit
+            return publish(backend, repo, [*operations, table, card], message, parent_commit=head).commit
         except ConcurrentUpdateError:
             if attempt == PUBLISH_ATTEMPTS - 1:
                 raise
@@ -224,7 +303,8 @@ def push_results(report: RunReport, results_repo: str, backend: Any | None = Non
     commits = {results_repo: commit}
     if not Path(report.model.model_id).exists():  # a hub model: add the Hub-native eval results to its repo
         endpoint = getattr(getattr(backend, "api", None), "endpoint", None) or "local-hub"
-        entries = eval_result_entries(report, source_url=f"{endpoint}/datasets/{results_repo}")
+        entries = eval_result_entries(report, report.card_units() or [u.result for u in report.units],
+                                      source_url=f"{endpoint}/datasets/{results_repo}")
         op = CommitOperationAdd(f".eval_results/{report.card_stem}.yaml", eval_results_yaml(entries).encode())
         message = f"gfmbench results on {report.suite.name}"
         if hasattr(backend, "can_write") and not backend.can_write(report.model.model_id):

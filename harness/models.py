@@ -33,7 +33,10 @@ class ResolvedModel:
 
     @property
     def short(self) -> str:
-        return f"{self.model_id}@{self.sha[:12]}"
+        """How gfmbench names the model everywhere (run header, result folders, tables, cards, leaderboard): the id
+        and the first 12 digits of its content digest. Not the commit: a card-only commit moves a repo's `main`
+        without changing the model, and a local folder has no commit; the commit is recorded beside it."""
+        return model_label(self.model_id, self.content_id or self.sha)
 
 
 def parse_model_spec(spec: str) -> tuple[str, str | None]:
@@ -45,6 +48,11 @@ def parse_model_spec(spec: str) -> tuple[str, str | None]:
 
 
 NOT_MODEL_FILES = ("README.md", ".gitattributes", ".eval_results/")
+
+
+def model_label(model_id: str, content: str) -> str:
+    """`<id>@<content12>`: the one model name of tables, folders and cards (see ResolvedModel.short)."""
+    return f"{model_id}@{content[:12]}"
 
 
 def content_id(path: Path) -> str:

@@ -29,6 +29,13 @@ log = logging.getLogger(__name__)
 C_GRID = (0.01, 0.1, 1.0, 10.0)  # inverse regularisation of the logistic regression
 ALPHA_GRID = (0.1, 1.0, 10.0, 100.0)  # ridge penalty
 MAX_FIT_POSITIONS = 200_000  # token tasks: training nucleotides sampled (seeded) beyond this many
+
+
+def probe_settings(task: TaskSpec) -> dict[str, Any]:
+    """The probe's settings that change its result (part of the unit's recipe, harness.recipe)."""
+    linear = "ridge" if task.type.endswith("regression") else "logistic_regression"
+    grid = ALPHA_GRID if task.type.endswith("regression") else C_GRID
+    return {"linear_model": linear, "grid": list(grid), "max_fit_positions": MAX_FIT_POSITIONS}
 _LOG_FLOOR = math.log(1e-12)
 
 

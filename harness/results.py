@@ -1,8 +1,9 @@
 """The result schema (one JSON per run unit) and the results store: where units live, how they are written
 (atomically, predictions first) and read back (validated; a corrupt or partial file is ignored and recomputed).
 
-A unit is one (model sha, dataset revision, task, seed, regime). Everything that reads results (the summary table,
-resume, the leaderboard, cards) goes through `UnitResult`.
+A unit is one (model content, dataset revision, task, seed, regime, recipe): see `harness.recipe` for what the
+recipe holds and why. Everything that reads results (the summary table, resume, the leaderboard, cards) goes
+through `UnitResult`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from gfmbench.atomic import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
 
-RESULT_SCHEMA_VERSION = 1
+RESULT_SCHEMA_VERSION = 2  # 2: the key holds the recipe digest and the result its settings (1: before recipes)
 
 
 class _Strict(BaseModel):
@@ -37,11 +38,16 @@ class UnitKey(_Strict):
     task: str  # config name
     seed: int
     regime: Literal["finetune", "probe", "zeroshot"] = "finetune"  # see harness.probe and harness.zeroshot
+    # digest of every setting that can change the result (harness.recipe); None: a unit written before recipes
+    recipe_id: str | None = None
 
     def folder(self, root: Path) -> Path:
-        """`<root>/<model>@<content12>/<suite>/<task>/<regime>-seed<k>` with the model id made path-safe."""
+        """`<root>/<model>@<content12>/<suite>/<task>/<regime>-<recipe10>-seed<k>` with the model id made
+        path-safe; units written before recipes live in `<regime>-seed<k>`."""
         safe = re.sub(r"[^A-Za-z0-9._-]+", "__", self.model_id).strip("_") or "model"
-        return root / f"{safe}@{self.model_content[:12]}" / self.suite / self.task / f"{self.regime}-seed{self.seed}"
+        leaf = f"{self.regime}-{self.recipe_id[:10]}-seed{self.seed}" if self.recipe_id else \
+            f"{self.regime}-seed{self.seed}"
+        return root / f"{safe}@{self.model_content[:12]}" / self.suite / self.task / leaf
 
     def same_experiment(self, other: UnitKey) -> bool:
         """Equal but for the commit the model was fetched at (a card-only commit does not change the model)."""
@@ -58,8 +64,9 @@ class Cost(_Strict):
 
 
 class UnitResult(_Strict):
-    schema_version: Literal[1] = RESULT_SCHEMA_VERSION
+    schema_version: Literal[1, 2] = RESULT_SCHEMA_VERSION
     key: UnitKey
+    recipe: dict[str, Any] | None = None  # the settings `key.recipe_id` digests (harness.recipe); None before v2
     suite_version: str
     task_type: str
     primary_metric: str
@@ -84,6 +91,14 @@ class UnitResult(_Strict):
     def primary_value(self) -> float:
         return self.metrics["test"][self.primary_metric]
 
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The recipe's settings; for a unit written before recipes, its recorded hyperparameters (what is known)."""
+        if self.recipe is not None:
+            return self.recipe
+        unkeyed = {"seed", "model_revision", "dataset_revision_requested"}
+        return {k: v for k, v in self.hyperparameters.items() if k not in unkeyed}
+
 
 RESULT_FILE = "result.json"
 
@@ -105,6 +120,16 @@ def read_unit(folder: Path, key: UnitKey | None = None) -> UnitResult | None:
         log.warning("ignoring %s: its predictions file is missing; the unit will be recomputed", path)
         return None
     return result
+
+
+def store_units(model_folder: Path, suite: str, regime: str) -> list[tuple[Path, UnitResult]]:
+    """Every complete, valid unit of one model on one suite in one regime in the results store, any recipe."""
+    found = []
+    for path in sorted(model_folder.glob(f"{suite}/*/{regime}-*/{RESULT_FILE}")):
+        result = read_unit(path.parent)
+        if result is not None and result.key.suite == suite and result.key.regime == regime:
+            found.append((path.parent, result))
+    return found
 
 
 def write_unit(folder: Path, result: UnitResult, predictions: list[dict[str, Any]]) -> Path:

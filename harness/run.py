@@ -23,7 +23,6 @@ from gfmbench.harness.data import load_task_data
 from gfmbench.harness.models import ResolvedModel, check_remote_code, import_plugins, resolve_model
 from gfmbench.harness.results import Cost, UnitKey, UnitResult, environment, read_unit, write_unit
 from gfmbench.harness.train import Hyperparameters, is_main_process, train_unit, wait_for_all_processes, world_size
-from gfmbench.metrics.aggregate import mean_std
 from gfmbench.suites.registry import all_tasks, get_suite, get_task
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
@@ -39,6 +38,7 @@ class RunConfig:
     epochs: int | None = None
     batch_size: int | None = None
     learning_rate: float | None = None
+    warmup_ratio: float | None = None
     max_length: int | None = None
     long_sequences: str = "truncate"  # "window": sliding windows for token tasks
     regime: str = "finetune"  # "probe": frozen backbone + linear model; "zeroshot": LM likelihoods, no training
@@ -81,26 +81,32 @@ class RunReport:
         never overwrites the fine-tuned cards)."""
         return self.suite.name if self.regime == "finetune" else f"{self.suite.name}-{self.regime}"
 
+    recipes: dict[str, str] = field(default_factory=dict)  # task config -> the recipe id this run gives it
+    revisions: dict[str, str] = field(default_factory=dict)  # task config -> the dataset commit this run used
+
+    @property
+    def model_folder(self) -> Path:
+        """The model's folder in the results store (`<model>@<content12>`)."""
+        key = UnitKey(model_id=self.model.model_id, model_sha=self.model.sha, model_content=self.model.content_id,
+                      dataset_repo=self.suite.dataset_repo, dataset_revision="-", suite=self.suite.name, task="-",
+                      seed=0, regime=self.regime)  # type: ignore[arg-type]
+        return key.folder(self.output_dir).parents[2]
+
     def summary(self) -> list[dict[str, Any]]:
-        """Per task and test split (`test`, then extra test sets such as `test_rfam19`): every metric as mean ± std
-        over seeds (primary metric first)."""
-        rows = []
-        for task in self.suite.tasks:
-            results = [u.result for u in self.units if u.result.key.task == task.config]
-            if not results:
-                continue
-            for split in ["test", *(s for s in task.extra_test_splits if s in results[0].metrics)]:
-                names = [task.primary_metric] + [m for m in results[0].metrics[split] if m != task.primary_metric]
-                row: dict[str, Any] = {"task": task.config, "split": split, "seeds": len(results),
-                                       "primary": task.primary_metric, "direction": task.direction}
-                for name in names:
-                    row[name] = mean_std([r.metrics[split][name] for r in results])
-                intervals = [r.confidence_interval for r in results if r.confidence_interval is not None]
-                if intervals and split == "test":  # the mean of the per-seed 95 % bootstrap bounds of the primary
-                    row["ci95"] = (sum(i[0] for i in intervals) / len(intervals),
-                                   sum(i[1] for i in intervals) / len(intervals))
-                rows.append(row)
-        return rows
+        """This command's units per task (see harness.summary.summarise)."""
+        from gfmbench.harness.summary import summarise
+
+        return summarise(self.suite, [u.result for u in self.units])
+
+    def card_units(self) -> list[UnitResult]:
+        """Every unit of this model, suite, regime and recipe in the results store (all seeds run so far, by any
+        command), which the cards describe."""
+        from gfmbench.harness.results import store_units
+        from gfmbench.harness.summary import card_results
+
+        stored = [r for _, r in store_units(self.model_folder, self.suite.name, self.regime)
+                  if r.key.model_content == self.model.content_id]
+        return card_results(stored, self.recipes, self.revisions)
 
 
 def default_output_dir() -> Path:
@@ -125,6 +131,7 @@ def hyperparameters(suite: SuiteSpec, task: TaskSpec, config: RunConfig,
         learning_rate=config.learning_rate or learning_rate or defaults.learning_rate,
         weight_decay=defaults.weight_decay,
         patience=defaults.patience,
+        warmup_ratio=defaults.warmup_ratio if config.warmup_ratio is None else config.warmup_ratio,
         max_length=config.max_length or task.max_length,
         long_sequences=config.long_sequences,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
@@ -136,6 +143,59 @@ def hyperparameters(suite: SuiteSpec, task: TaskSpec, config: RunConfig,
 
 
 REGIMES = ("finetune", "probe", "zeroshot")
+
+
+def recipe_settings(suite: SuiteSpec, task: TaskSpec, config: RunConfig, hp: Hyperparameters) -> dict[str, Any]:
+    """Every setting of this unit that can change its result (see harness.recipe): the regime's own settings, the
+    validation carve-out and the scoring version."""
+    from gfmbench.harness.recipe import SCORING_VERSION
+
+    if config.regime == "probe":
+        from gfmbench.harness.probe import probe_settings
+
+        own = {"max_length": hp.max_length, **probe_settings(task)}
+    elif config.regime == "zeroshot":
+        from gfmbench.harness.zeroshot import zeroshot_settings
+
+        own = {"max_length": hp.max_length, **zeroshot_settings(task)}
+    else:
+        own = hp.as_dict()
+    return {"regime": config.regime, **own, "validation_fraction": suite.training_for(task).validation_fraction,
+            "scoring_version": SCORING_VERSION}
+
+
+def task_recipes(suite: SuiteSpec, config: RunConfig) -> dict[str, tuple[str, dict[str, Any]]]:
+    """task config -> (recipe id, settings) that `config` gives each task of the suite (offline: the model
+    registry's defaults are data, no hub is asked)."""
+    from gfmbench.harness.recipe import recipe_id
+    from gfmbench.models.registry import registry_spec
+
+    _, family, _ = registry_spec(config.model)
+    defaults = family.defaults if family is not None else None
+    out = {}
+    for task in suite.tasks:
+        if config.regime == "zeroshot" and task.zeroshot is None:
+            continue  # no zero-shot definition: no zero-shot units
+        settings = recipe_settings(suite, task, config, hyperparameters(suite, task, config, defaults))
+        out[task.config] = (recipe_id(settings), settings)
+    return out
+
+
+def _announce_near_matches(folder: Path, key: UnitKey, settings: dict[str, Any]) -> None:
+    """A unit of the same model, task, seed and regime with other settings exists: say which settings differ, so
+    that nobody mistakes the new number for a rerun of the old one (the old unit is kept)."""
+    from gfmbench.harness.recipe import recipe_label, setting_differences
+
+    for sibling in sorted(folder.parent.glob(f"{key.regime}-*")):
+        if sibling == folder:
+            continue
+        other = read_unit(sibling)
+        if other is None or other.key.seed != key.seed or other.key.model_content != key.model_content:
+            continue
+        changed = setting_differences(other.settings, settings)
+        log.warning("%s seed %d: a unit with other settings exists (recipe %s: %s); computing a new unit beside "
+                    "it, the old one is kept", key.task, key.seed, recipe_label(other.key.recipe_id),
+                    "; ".join(changed) or "same settings, other harness scoring")
 
 
 def zeroshot_tasks(tasks: list[TaskSpec]) -> list[TaskSpec]:
@@ -222,16 +282,20 @@ def run(config: RunConfig) -> RunReport:
     model = resolve_model(spec)
     check_remote_code(model, config.trust_remote_code)
     output_dir = Path(config.output_dir) if config.output_dir else default_output_dir()
+    recipes = task_recipes(suite, config)
     outcomes: list[UnitOutcome] = []
+    revisions: dict[str, str] = {}
     for task in tasks:
         data = load_task_data(suite, task, config.dataset_revision, need_train=config.regime != "zeroshot",
                               streaming=config.streaming)
+        revisions[task.config] = data.dataset_revision
         hp = hyperparameters(suite, task, config, family.defaults if family is not None else None)
+        unit_recipe, settings = recipes[task.config]
         for seed in config.seeds:
             key = UnitKey(model_id=model.model_id, model_sha=model.sha, model_content=model.content_id,
                           dataset_repo=suite.dataset_repo,
                           dataset_revision=data.dataset_revision, suite=suite.name, task=task.config, seed=seed,
-                          regime=config.regime)
+                          regime=config.regime, recipe_id=unit_recipe)
             folder = key.folder(output_dir)
             existing = None if config.overwrite else read_unit(folder, key)
             if existing is not None:
@@ -240,10 +304,13 @@ def run(config: RunConfig) -> RunReport:
                 continue
             if is_main_process() and folder.is_dir():
                 remove_stale_temp_files(folder)  # left by a killed earlier attempt at this unit
+            if is_main_process():
+                _announce_near_matches(folder, key, settings)
             log.info("%s seed %d: %s %s", task.config, seed, config.regime, model.short)
             metrics, predictions, details = _compute_unit(suite, task, model, data, hp, seed, config, folder)
             result = UnitResult(
                 key=key,
+                recipe=settings,
                 suite_version=suite.version,
                 task_type=task.type,
                 primary_metric=task.primary_metric,
@@ -267,7 +334,8 @@ def run(config: RunConfig) -> RunReport:
                 write_unit(folder, result, predictions)
             wait_for_all_processes()
             outcomes.append(UnitOutcome(folder, result, reused=False))
-    report = RunReport(model=model, suite=suite, units=outcomes, output_dir=output_dir, regime=config.regime)
+    report = RunReport(model=model, suite=suite, units=outcomes, output_dir=output_dir, regime=config.regime,
+                       recipes={t: r for t, (r, _) in recipes.items()}, revisions=revisions)
     if not is_main_process():
         return report
     from gfmbench.harness.cards import write_cards

@@ -110,7 +110,7 @@ def _merge_windows(group: list[tuple[Example, np.ndarray, np.ndarray]]) -> tuple
     return merged, best >= 0
 
 
-def _prepared_metric(task: TaskSpec, name: str, rows: list[dict[str, Any]]) -> tuple[Any, list[Any], list[Any]]:
+def prepared_metric(task: TaskSpec, name: str, rows: list[dict[str, Any]]) -> tuple[Any, list[Any], list[Any]]:
     """The metric as a function of (references, predictions), one entry per example, and those inputs for `rows`
     (computed once, so that a bootstrap resamples them without rebuilding them)."""
     entry = get_metric(name)
@@ -131,7 +131,7 @@ def _prepared_metric(task: TaskSpec, name: str, rows: list[dict[str, Any]]) -> t
 
 def score_metric(task: TaskSpec, name: str, rows: list[dict[str, Any]]) -> float:
     """One metric of the task over prediction rows."""
-    metric, references, predictions = _prepared_metric(task, name, rows)
+    metric, references, predictions = prepared_metric(task, name, rows)
     return metric(references, predictions)
 
 
@@ -144,7 +144,7 @@ def primary_confidence_interval(task: TaskSpec, rows: list[dict[str, Any]], n_re
     if len(rows) < 2:
         return None
     try:
-        metric, references, predictions = _prepared_metric(task, task.primary_metric, rows)
+        metric, references, predictions = prepared_metric(task, task.primary_metric, rows)
         low, high = bootstrap_ci(metric, references, predictions, n_resamples=n_resamples, seed=seed)
     except (MetricInputError, ValueError):
         return None  # e.g. a resample with one class only for ROC-AUC

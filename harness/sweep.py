@@ -111,20 +111,32 @@ def run_shard(spec: SweepSpec, shards: int = 1, index: int = 0) -> dict[str, int
 
 
 def status(spec: SweepSpec) -> list[dict[str, Any]]:
-    """Every unit of the grid with its state in the results store: done, failed (with the error) or missing."""
+    """Every unit of the grid with its state in the results store: done (a unit of the sweep's recipe: other
+    settings do not count), failed (with the error) or missing."""
     from gfmbench.harness.results import RESULT_FILE, read_unit
+    from gfmbench.harness.run import RunConfig, task_recipes
+    from gfmbench.models.registry import registry_spec
+    from gfmbench.suites.registry import get_suite
 
     store = _store(spec)
-    done: set[tuple[str, str, str, int]] = set()
-    for path in store.glob(f"*/*/*/{spec.regime}-seed*/{RESULT_FILE}"):
+    done: set[tuple[str, str, str, int, str | None]] = set()
+    for path in store.glob(f"*/*/*/{spec.regime}-*/{RESULT_FILE}"):
         result = read_unit(path.parent)
         if result is not None:
             k = result.key
-            done.add((k.model_id, k.suite, k.task, k.seed))
+            done.add((k.model_id, k.suite, k.task, k.seed, k.recipe_id))
+    options = {k: v for k, v in spec.run_options.items() if k != "progress"}
+    recipes: dict[tuple[str, str], dict[str, tuple[str, dict[str, Any]]]] = {}
     rows = []
     for unit in spec.units():
+        if (unit.model, unit.suite) not in recipes:
+            recipes[(unit.model, unit.suite)] = task_recipes(
+                get_suite(unit.suite), RunConfig(model=unit.model, suite=unit.suite, regime=spec.regime, **options))
+        expected = recipes[(unit.model, unit.suite)].get(unit.task, (None, {}))[0]
+        model_id = registry_spec(unit.model)[0].partition("@")[0] if "@" in unit.model or \
+            not Path(unit.model).exists() else unit.model
         row: dict[str, Any] = {**asdict(unit), "state": "missing", "error": ""}
-        if (unit.model, unit.suite, unit.task, unit.seed) in done:
+        if (model_id, unit.suite, unit.task, unit.seed, expected) in done:
             row["state"] = "done"
         elif _failure_path(spec, unit).is_file():
             row["state"] = "failed"

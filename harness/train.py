@@ -43,6 +43,7 @@ class Hyperparameters:
     gradient_accumulation_steps: int = 1
     precision: str = "fp32"  # "bf16" or "fp16": mixed precision, passed to the Trainer
     lr_scheduler: str = "linear"  # the Trainer's learning-rate schedule (linear decay, constant, cosine)
+    warmup_ratio: float = 0.0  # fraction of the optimizer steps spent warming the learning rate up from 0
     batching: str = "length"  # "length": length-grouped batches (little padding); "random": shuffled batches
     streaming: bool = False  # train read as a stream (shuffle buffer), validation and test in memory
 
@@ -242,6 +243,7 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         fp16=hp.precision == "fp16",
         learning_rate=hp.learning_rate,
         lr_scheduler_type=hp.lr_scheduler,
+        warmup_steps=hp.warmup_ratio,  # transformers reads a float in [0, 1) as a ratio of the total steps
         weight_decay=hp.weight_decay,
         eval_strategy="epoch",
         save_strategy="epoch",

@@ -34,6 +34,13 @@ class ZeroShotError(GfmbenchError):
     """The model cannot give per-nucleotide likelihoods (no LM head, overlapping k-mers)."""
 
 
+def zeroshot_settings(task: TaskSpec) -> dict[str, Any]:
+    """Zero-shot settings that change its result (part of the unit's recipe, harness.recipe): the task's scoring
+    rule. The likelihood rule (masked marginals or causal) follows from the model, whose content is in the key."""
+    assert task.zeroshot is not None
+    return {"score": task.zeroshot.score}
+
+
 def load_language_model(model: ResolvedModel, trust_remote_code: bool = False,
                         allow_unloaded_weights: bool = False) -> tuple[Any, bool, Any]:
     """(model, is_masked, loading report): the architecture's own masked-LM class if it has one, else its causal-LM

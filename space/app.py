@@ -6,12 +6,14 @@ import tempfile
 from pathlib import Path
 
 from gfmbench.leaderboard.app import build_app
-from gfmbench.leaderboard.table import build_leaderboard, cards_from_repo, read_units
+from gfmbench.leaderboard.table import SIGNIFICANCE_FILE, build_leaderboard, cards_from_folder, read_units, repo_snapshot
 
 repo = os.environ.get("RESULTS_REPO", "gfmbench/results")
 tables = Path(tempfile.mkdtemp(prefix="leaderboard-"))
-table, excluded = build_leaderboard(cards_from_repo(repo, os.environ.get("RESULTS_REVISION")), tables)
-demo = build_app(read_units(table), __import__("json").loads(excluded.read_text()))
+snapshot = repo_snapshot(repo, os.environ.get("RESULTS_REVISION"))
+table, excluded = build_leaderboard(cards_from_folder(snapshot), tables, predictions_root=snapshot)
+demo = build_app(read_units(table), __import__("json").loads(excluded.read_text()),
+                 __import__("json").loads((tables / SIGNIFICANCE_FILE).read_text()))
 
 if __name__ == "__main__":
     demo.launch()

@@ -69,6 +69,7 @@ class TrainingDefaults(_Strict):
     learning_rate: float = Field(2e-5, gt=0)
     weight_decay: float = Field(0.0, ge=0)
     patience: int = Field(3, ge=1, description="Evaluations without improvement before early stopping.")
+    warmup_ratio: float = Field(0.0, ge=0, lt=1, description="Fraction of optimizer steps warming the rate up.")
     validation_fraction: float = Field(0.1, gt=0, lt=1, description="Carved from train when there is no validation.")
 
 

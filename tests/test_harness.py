@@ -125,7 +125,7 @@ def test_rerun_reuses_units_and_recomputes_a_corrupt_one(hub, demo_run: Path) ->
     again = gfm_run(env, *args)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "0 unit(s) run, 2 reused" in again.stdout
-    victim = next(demo_run.rglob("finetune-seed1/result.json"))
+    victim = next(demo_run.rglob("finetune-*-seed1/result.json"))
     victim.write_text(victim.read_text()[:100])  # a half-written file, as a crash without atomic writes would leave
     third = gfm_run(env, *args)
     assert "1 unit(s) run, 1 reused" in third.stdout, third.stderr[-3000:]

@@ -86,7 +86,8 @@ def test_probe_and_finetune_side_by_side_on_real_ssp_archive2(hub, tmp_path: Pat
     found = units(out)
     assert set(found) == {("finetune", "SSP_Archive2", 0), ("probe", "SSP_Archive2", 0), ("probe", "SSP_Archive2", 1)}
     folder, first = found[("probe", "SSP_Archive2", 0)]
-    assert folder.name == "probe-seed0" and "LogisticRegression" in first["head"]
+    assert folder.name == f"probe-{first['key']['recipe_id'][:10]}-seed0" and "LogisticRegression" in first["head"]
+    assert first["recipe"]["grid"] == [0.01, 0.1, 1.0, 10.0] and "epochs" not in first["recipe"]
     assert first["hyperparameters"]["regime"] == "probe" and "epochs" not in first["hyperparameters"]
     assert set(first["hyperparameters"]["feature_cache"].values()) == {"computed"}
     second = found[("probe", "SSP_Archive2", 1)][1]

@@ -11,13 +11,31 @@ from typing import Any
 
 from gfmbench.leaderboard.table import Filters, format_cell, leaderboard, row_key
 
-FIXED = ["rank", "model", "regime", "revision", "parameters", "avg rank", "mean score"]
+FIXED = ["rank", "model", "regime", "content", "parameters", "avg rank", "mean score"]
 
 
-def _frame(units: list[dict[str, Any]], filters: Filters, sort_by: str = "rank", descending: bool = False) -> Any:
+MARK_BEST, MARK_TIED = " ★", " ≈"
+LEGEND = (f"In each task column,{MARK_BEST} marks the best model and{MARK_TIED} the models whose difference to it is "
+          "not significant (paired permutation test on the same test examples and seeds, p ≥ 0.05; see the "
+          "*Significance* tab).")
+
+
+def _markers(significance: dict[str, Any] | None) -> dict[tuple[str, str], str]:
+    """(model key, task column) -> the marker of that cell."""
+    marks: dict[tuple[str, str], str] = {}
+    for entry in (significance or {}).get("per_task", []):
+        marks[(entry["best"], entry["column"])] = MARK_BEST
+        if entry["tied_with_best"]:
+            marks[(entry["model"], entry["column"])] = MARK_TIED
+    return marks
+
+
+def _frame(units: list[dict[str, Any]], filters: Filters, sort_by: str = "rank", descending: bool = False,
+           significance: dict[str, Any] | None = None) -> Any:
     import pandas as pd
 
     columns, rows = leaderboard(units, filters)
+    marks = _markers(significance)
     directions = {f"{u['suite']}/{u['task']}": u["direction"] for u in units}
     if sort_by in columns:
         rows.sort(key=lambda r: (r.get(sort_by, (math.nan,))[0] if sort_by in r else math.nan), reverse=descending)
@@ -26,7 +44,9 @@ def _frame(units: list[dict[str, Any]], filters: Filters, sort_by: str = "rank",
         rows.sort(key=lambda r: (r[sort_by] if not isinstance(r[sort_by], float) or not math.isnan(r[sort_by])
                                  else math.inf), reverse=descending)
     header = FIXED + [f"{c} {'↑' if directions[c] == 'higher' else '↓'}" for c in columns]
-    data = [[format_cell(r.get(k)) for k in FIXED] + [format_cell(r.get(c)) for c in columns] for r in rows]
+    data = [[format_cell(r.get(k)) for k in FIXED]
+            + [format_cell(r.get(c)) + (marks.get((r["key"], c), "") if c in r else "") for c in columns]
+            for r in rows]
     return pd.DataFrame(data, columns=header), columns, rows
 
 
@@ -69,7 +89,9 @@ def _model_details(units: list[dict[str, Any]], key: str) -> str:
         return "Pick a model."
     first = mine[0]
     lines = [f"### {first['model_id']} ({first['regime']})",
-             f"Model revision [`{first['model_sha'][:12]}`]({endpoint}/{first['model_id']}/tree/{first['model_sha']}),"
+             f"Model content `{first['model_content'][:12]}` (digest of its weights, config and tokenizer: the "
+             f"identity results are keyed by), fetched at commit "
+             f"[`{first['model_sha'][:12]}`]({endpoint}/{first['model_id']}/tree/{first['model_sha']}),"
              f" {first['n_parameters']:,} parameters.", *_registry_lines(first["model_id"]), "",
              "| suite | task | seed | metrics (test) | wall time s | train samples/s | peak RSS MiB | dataset revision |",
              "|---|---|---|---|---|---|---|---|"]
@@ -81,13 +103,54 @@ def _model_details(units: list[dict[str, Any]], key: str) -> str:
     return "\n".join(lines)
 
 
-def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]]) -> Any:
+def _significance_markdown(significance: dict[str, Any] | None) -> str:
+    if not significance:
+        return "No significance tests: the tables were built without the units' predictions."
+    lines = [f"Paired permutation tests ({significance['resamples']} resamples) of each model against the task's "
+             "best, on the same test examples and seeds. Effect = model − best (primary metric).", "",
+             "| task | model | best | effect | 95% interval | p | verdict |", "|---|---|---|---|---|---|---|"]
+    for e in significance["per_task"]:
+        interval = f"[{e['interval'][0]:.4f}, {e['interval'][1]:.4f}]" if e.get("interval") else ""
+        p = f"{e['p_value']:.4g}" if e.get("p_value") is not None else ""
+        verdict = e.get("reason") or ("not significantly different" if e["tied_with_best"] else "worse than best")
+        effect = f"{e['effect']:+.4f}" if e.get("effect") is not None else ""
+        lines.append(f"| {e['column']} | {e['model']} | {e['best']} | {effect} | {interval} | {p} | {verdict} |")
+    ranks = significance.get("ranks")
+    if ranks:
+        friedman = "n/a (fewer than 3 models)" if ranks["friedman_p"] is None else f"{ranks['friedman_p']:.4g}"
+        lines += ["", f"**Across the {ranks['tasks']} task(s) every model has** (Demšar, 2006): Friedman p = "
+                  f"{friedman}; Nemenyi critical difference {ranks['critical_difference']:.3f} at α = "
+                  f"{ranks['alpha']}: models whose average ranks differ by less are not distinguishable.", "",
+                  "| model | average rank |", "|---|---|"]
+        lines += [f"| {m} | {r:.3f} |" for m, r in sorted(ranks["average_ranks"].items(), key=lambda kv: kv[1])]
+    return "\n".join(lines)
+
+
+def _rank_plot(significance: dict[str, Any] | None) -> Any:
+    """Average ranks with the Nemenyi critical difference as a bar from the best: the critical-difference view."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure()
+    ranks = (significance or {}).get("ranks")
+    if ranks:
+        ordered = sorted(ranks["average_ranks"].items(), key=lambda kv: kv[1])
+        figure.add_scatter(x=[r for _, r in ordered], y=[m for m, _ in ordered], mode="markers", name="average rank")
+        best = ordered[0][1]
+        figure.add_shape(type="line", x0=best, x1=best + ranks["critical_difference"], y0=-0.5, y1=-0.5,
+                         line={"width": 4})
+        figure.update_layout(title="Average rank across tasks (bar: Nemenyi critical difference from the best)")
+    figure.update_layout(xaxis_title="average rank (1 = best)", yaxis_title="model", height=380)
+    return figure
+
+
+def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
+              significance: dict[str, Any] | None = None) -> Any:
     import gradio as gr
     import pandas as pd
 
     suites = sorted({u["suite"] for u in units})
     downloads = Path(tempfile.mkdtemp(prefix="gfmbench-leaderboard-"))
-    full, _, _ = _frame(units, Filters())
+    full, _, _ = _frame(units, Filters(), significance=significance)
     full.to_csv(downloads / "leaderboard.csv", index=False)
     pd.DataFrame(units).to_parquet(downloads / "leaderboard-units.parquet")
 
@@ -95,12 +158,12 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]]) -> An
         gr.Markdown("# gfmbench leaderboard\nGenomic foundation models scored by the gfmbench harness: fine-tuned, "
                     "frozen with a linear probe, or zero-shot (the regime column)."
                     " Every number comes from a validated result card; see *Excluded results* for cards that were "
-                    "refused. ↑ higher is better, ↓ lower is better; ranks account for both.")
+                    "refused. ↑ higher is better, ↓ lower is better; ranks account for both. " + LEGEND)
         with gr.Tabs():
             for tab in ["overview", *suites]:
                 suite = None if tab == "overview" else tab
                 mine = [u for u in units if suite is None or u["suite"] == suite]
-                frame, columns, rows = _frame(units, Filters(suite=suite))
+                frame, columns, rows = _frame(units, Filters(suite=suite), significance=significance)
                 with gr.Tab("Overview" if suite is None else suite.upper()):
                     with gr.Row():
                         search = gr.Textbox(label="Search models", elem_id=f"search-{tab}")
@@ -123,7 +186,7 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]]) -> An
                         filters = Filters(suite=suite, task_types=tuple(task_types or ()),
                                           alphabets=tuple(alphabet or ()), licenses=tuple(license_ or ()),
                                           regimes=tuple(regime or ()), search=text or "")
-                        new_frame, cols, new_rows = _frame(units, filters, sort or "rank", bool(desc))
+                        new_frame, cols, new_rows = _frame(units, filters, sort or "rank", bool(desc), significance)
                         return new_frame, _bars(cols, new_rows), _heatmap(cols, new_rows)
 
                     controls = [search, types, alphabets, licenses, regimes, sort_by, descending]
@@ -134,6 +197,9 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]]) -> An
                 picker = gr.Dropdown(keys, label="Model", elem_id="model-picker")
                 details = gr.Markdown(elem_id="model-details")
                 picker.change(lambda key: _model_details(units, key), picker, details)
+            with gr.Tab("Significance"):
+                gr.Markdown(_significance_markdown(significance), elem_id="significance")
+                gr.Plot(_rank_plot(significance))
             with gr.Tab("Excluded results"):
                 gr.Markdown(f"{len(excluded)} result card(s) refused; they are not in any ranking.")
                 gr.Dataframe(value=pd.DataFrame(excluded or [], columns=["reason", "model", "task", "source"]),
@@ -147,8 +213,12 @@ def serve(table_dir: Path, host: str = "127.0.0.1", port: int | None = None, blo
     """Launch the app on the built tables of `table_dir` (`leaderboard.parquet`, `excluded.json`)."""
     from gfmbench.leaderboard.table import read_units
 
+    from gfmbench.leaderboard.table import SIGNIFICANCE_FILE
+
     units = read_units(table_dir / "leaderboard.parquet")
     excluded = json.loads((table_dir / "excluded.json").read_text())
-    demo = build_app(units, excluded)
+    significance_path = table_dir / SIGNIFICANCE_FILE
+    significance = json.loads(significance_path.read_text()) if significance_path.is_file() else None
+    demo = build_app(units, excluded, significance)
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=True, quiet=True)
     return demo

@@ -100,13 +100,19 @@ def cards_from_folder(folder: Path) -> list[tuple[str, bytes]]:
     return [(str(p.relative_to(folder)), p.read_bytes()) for p in sorted(folder.rglob("result.json"))]
 
 
-def cards_from_repo(repo_id: str, revision: str | None = None) -> list[tuple[str, bytes]]:
-    """Every `result.json` of a results dataset repo (Hub or local hub at HF_ENDPOINT), at a pinned revision."""
+def repo_snapshot(repo_id: str, revision: str | None = None, predictions: bool = True) -> Path:
+    """A results dataset repo (Hub or local hub at HF_ENDPOINT) at a pinned revision: every `result.json`, and
+    with `predictions` the units' `predictions.parquet` (the significance tests read them)."""
     from huggingface_hub import snapshot_download
 
-    folder = Path(snapshot_download(repo_id, repo_type="dataset", revision=revision or "main",
-                                    allow_patterns=["**/result.json"]))
-    return cards_from_folder(folder)
+    patterns = ["**/result.json", *(["**/predictions.parquet"] if predictions else [])]
+    return Path(snapshot_download(repo_id, repo_type="dataset", revision=revision or "main",
+                                  allow_patterns=patterns))
+
+
+def cards_from_repo(repo_id: str, revision: str | None = None) -> list[tuple[str, bytes]]:
+    """Every `result.json` of a results dataset repo, at a pinned revision."""
+    return cards_from_folder(repo_snapshot(repo_id, revision, predictions=False))
 
 
 def unit_rows(cards: list[Card]) -> list[dict[str, Any]]:
@@ -121,6 +127,7 @@ def unit_rows(cards: list[Card]) -> list[dict[str, Any]]:
             "model_id": r.key.model_id, "model_sha": r.key.model_sha, "model_content": r.key.model_content,
             "suite": r.key.suite, "task": r.key.task, "seed": r.key.seed, "regime": r.key.regime,
             "dataset_repo": r.key.dataset_repo, "dataset_revision": r.key.dataset_revision,
+            "recipe_id": r.key.recipe_id,
             "task_type": task.type, "alphabet": task.alphabet, "license": task.license or suite.license,
             "primary_metric": r.primary_metric, "direction": r.direction,
             "value": float(r.metrics["test"][r.primary_metric]),
@@ -132,8 +139,12 @@ def unit_rows(cards: list[Card]) -> list[dict[str, Any]]:
     return rows
 
 
-def build_leaderboard(items: Iterable[tuple[str, bytes | str]], out_dir: Path) -> tuple[Path, Path]:
-    """Validate the cards and write `leaderboard.parquet` (one row per unit) and `excluded.json`."""
+def build_leaderboard(items: Iterable[tuple[str, bytes | str]], out_dir: Path,
+                      predictions_root: Path | None = None, n_resamples: int = 1000) -> tuple[Path, Path]:
+    """Validate the cards and write `leaderboard.parquet` (one row per unit) and `excluded.json`; with
+    `predictions_root` (the folder the card sources are relative to, holding the units' predictions) also
+    `significance.json`: per task, each model against the task's best (paired tests), and the ranks across
+    tasks."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -146,7 +157,66 @@ def build_leaderboard(items: Iterable[tuple[str, bytes | str]], out_dir: Path) -
     with atomic_path(table_path) as tmp:
         pq.write_table(pa.Table.from_pylist(rows, schema=_schema()), tmp)
     atomic_write(excluded_path, json.dumps(loaded.excluded, indent=2) + "\n")
+    if predictions_root is not None:
+        report = significance_report(loaded.cards, rows, predictions_root, n_resamples)
+        atomic_write(out_dir / SIGNIFICANCE_FILE, json.dumps(report, indent=2) + "\n")
     return table_path, excluded_path
+
+
+SIGNIFICANCE_FILE = "significance.json"
+
+
+def significance_report(cards: list[Card], rows: list[dict[str, Any]], root: Path,
+                        n_resamples: int = 1000) -> dict[str, Any]:
+    """Per task column, every model against the task's best model: a paired permutation test on the same test
+    examples and seeds (harness.compare.compare_task); `tied_with_best` where the difference is not significant at
+    0.05, or where the pair cannot be tested (then `reason` says why: not a claim of equality, but no claim of a
+    difference either). And across the tasks every model has: average ranks, Friedman + Nemenyi."""
+    from gfmbench.harness.compare import compare_task
+    from gfmbench.metrics.functional import MetricInputError
+    from gfmbench.metrics.significance import friedman_nemenyi
+    from gfmbench.suites.registry import get_task
+
+    columns, board = leaderboard(rows)
+    by_cell: dict[tuple[str, str], list[tuple[Path, Any]]] = defaultdict(list)
+    for card, row in zip(cards, rows, strict=True):
+        by_cell[(row_key(row), f"{row['suite']}/{row['task']}")].append((root / Path(card.source).parent,
+                                                                         card.result))
+    per_task = []
+    for column in columns:
+        present = [r for r in board if column in r]
+        if len(present) < 2:
+            continue
+        suite, task_name = column.split("/", 1)
+        _, task = get_task(task_name, suite)
+        best = min(present, key=lambda r: r["task ranks"][column])
+        for other in present:
+            if other is best:
+                continue
+            entry: dict[str, Any] = {"column": column, "model": other["key"], "best": best["key"]}
+            try:
+                result = compare_task(task, by_cell[(other["key"], column)], by_cell[(best["key"], column)],
+                                      n_resamples=n_resamples)
+            except (MetricInputError, OSError, ValueError) as exc:
+                entry.update(tied_with_best=True, reason=f"not testable: {exc}")
+            else:
+                if result.skipped:
+                    entry.update(tied_with_best=True, reason=f"not testable: {result.skipped}")
+                else:
+                    entry.update(effect=result.effect, interval=list(result.interval or ()), p_value=result.p_value,
+                                 seeds=result.seeds, tied_with_best=result.p_value >= 0.05)
+            per_task.append(entry)
+    ranks = None
+    scores = {c: {r["key"]: r[c][0] for r in board if c in r} for c in columns}
+    directions = {c: next(u["direction"] for u in rows if f"{u['suite']}/{u['task']}" == c) for c in columns}
+    try:
+        summary = friedman_nemenyi(scores, {c: d == "higher" for c, d in directions.items()})
+        ranks = {"models": summary.models, "average_ranks": summary.average_ranks, "tasks": summary.n_tasks,
+                 "friedman_p": summary.friedman_p, "critical_difference": summary.critical_difference,
+                 "nemenyi_p": summary.nemenyi_p, "alpha": summary.alpha}
+    except MetricInputError:
+        pass
+    return {"per_task": per_task, "ranks": ranks, "resamples": n_resamples}
 
 
 def _schema() -> Any:
@@ -154,7 +224,7 @@ def _schema() -> Any:
 
     s, i, f = pa.string(), pa.int64(), pa.float64()
     return pa.schema([("model_id", s), ("model_sha", s), ("model_content", s), ("suite", s), ("task", s), ("seed", i),
-                      ("regime", s), ("dataset_repo", s), ("dataset_revision", s), ("task_type", s), ("alphabet", s),
+                      ("regime", s), ("dataset_repo", s), ("dataset_revision", s), ("recipe_id", s), ("task_type", s), ("alphabet", s),
                       ("license", s), ("primary_metric", s), ("direction", s), ("value", f), ("metrics", s),
                       ("n_parameters", i), ("wall_time_s", f), ("train_samples_per_second", f), ("peak_rss_mb", f),
                       ("timestamp", s), ("source", s)])
@@ -187,7 +257,9 @@ class Filters:
 
 def row_key(unit: dict[str, Any]) -> str:
     """One leaderboard row per model content and regime: a fine-tuned and a probed model are different entries."""
-    return f"{unit['model_id']}@{unit['model_content'][:12]} [{unit['regime']}]"
+    from gfmbench.harness.models import model_label
+
+    return f"{model_label(unit['model_id'], unit['model_content'])} [{unit['regime']}]"
 
 
 def rank_with_ties(scores: dict[str, float], higher_is_better: bool) -> dict[str, float]:
@@ -206,16 +278,23 @@ def leaderboard(units: list[dict[str, Any]], filters: Filters = Filters()) -> tu
 
     Returns (task columns, rows sorted by average rank); `directions[column]` is in each row's "task ranks" order.
     """
+    from gfmbench.harness.summary import preferred_group
+
     kept = [u for u in units if filters.keep(u)]
-    cells: dict[tuple[str, str], list[float]] = defaultdict(list)
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for u in kept:
+        grouped[(row_key(u), f"{u['suite']}/{u['task']}")].append(u)
+    cells: dict[tuple[str, str], list[float]] = {}
     meta: dict[str, dict[str, Any]] = {}
     tasks: dict[str, str] = {}
-    for u in kept:
-        model = row_key(u)
-        column = f"{u['suite']}/{u['task']}"
-        cells[(model, column)].append(u["value"])
+    for (model, column), mine in grouped.items():
+        # one recipe and dataset revision per cell: units of other settings are never averaged in
+        chosen = preferred_group(mine, lambda u: ((u.get("recipe_id"), u["dataset_revision"]), u["seed"],
+                                                  u["timestamp"]))
+        cells[(model, column)] = [u["value"] for u in chosen]
+        u = chosen[0]
         tasks[column] = u["direction"]
-        meta.setdefault(model, {"model": u["model_id"], "regime": u["regime"], "revision": u["model_sha"][:12],
+        meta.setdefault(model, {"model": u["model_id"], "regime": u["regime"], "content": u["model_content"][:12],
                                 "parameters": u["n_parameters"]})
     columns = sorted(tasks)
     ranks: dict[str, list[float]] = defaultdict(list)

@@ -133,6 +133,42 @@ def test_rerun_reuses_units_and_recomputes_a_corrupt_one(hub, demo_run: Path) ->
     assert after[("SSP_Archive2", 1)]["metrics"] == before[("SSP_Archive2", 1)]["metrics"]  # deterministic
 
 
+def test_other_settings_compute_new_units_and_cards_cover_every_seed_on_disk(hub, tmp_path: Path) -> None:
+    from huggingface_hub import parse_eval_result_entries
+
+    _, _, env = hub
+    out = tmp_path / "store"
+    base = ["--model", "gfmbench/tiny-random-bert-nt", "--tasks", "SSP_Archive2", "--output-dir", str(out)]
+    for seed in ("0", "1"):  # two commands, one seed each
+        proc = gfm_run(env, *base, "--seeds", seed)
+        assert proc.returncode == 0 and "1 unit(s) run, 0 reused" in proc.stdout, proc.stderr[-3000:]
+    assert "cards:" in proc.stdout and "seeds 0, 1" in proc.stdout
+    cards = next(out.rglob("cards"))
+    (summary,) = [r for r in json.loads((cards / "summary-rgb.json").read_text()) if r["split"] == "test"]
+    values = [summary["per_seed"][s] for s in ("0", "1")]
+    mean = sum(values) / 2
+    assert summary["seeds"] == 2 and summary["f1_macro"][0] == pytest.approx(mean)
+    low, high = summary["ci95"]
+    assert low <= mean <= high and summary["ci_method"].startswith("t over 2 seeds")
+    (entry,) = parse_eval_result_entries(yaml.safe_load((cards / ".eval_results" / "rgb.yaml").read_text()))
+    assert entry.value == pytest.approx(mean, abs=1e-6) and entry.source_name == "gfmbench" and entry.source_url
+    assert entry.notes.startswith("metric: f1_macro") and "mean of 2 seeds" in entry.notes
+    card = (cards / "README.md").read_text()
+    assert "mean of 2 seeds" in card and "- gfmbench/rgb" in card and "base_model: gfmbench/tiny-random-bert-nt" in card
+    assert "- type: bp_f1" in card and "std:" in card  # every metric, with its std
+
+    changed = gfm_run(env, *base, "--seeds", "0", "--learning-rate", "0.01")
+    assert changed.returncode == 0, changed.stderr[-3000:]
+    assert "1 unit(s) run, 0 reused" in changed.stdout  # not the 10x smaller learning rate's score
+    assert "a unit with other settings exists" in changed.stderr and "learning_rate 2e-05 → 0.01" in changed.stderr
+    units = [json.loads(p.read_text()) for p in out.rglob("result.json")]
+    assert sorted((u["key"]["seed"], u["recipe"]["learning_rate"]) for u in units) == [(0, 2e-05), (0, 0.01),
+                                                                                      (1, 2e-05)]
+    assert len({u["key"]["recipe_id"] for u in units}) == 2  # the old units are kept beside the new one
+    again = gfm_run(env, *base, "--seeds", "0", "1")
+    assert "0 unit(s) run, 2 reused" in again.stdout, again.stderr[-3000:]  # the first recipe is still reusable
+
+
 def test_kill_9_mid_run_then_rerun_finishes_identically(hub, demo_run: Path, tmp_path: Path) -> None:
     _, _, env = hub
     out = tmp_path / "killed"

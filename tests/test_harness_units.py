@@ -74,6 +74,30 @@ def test_unit_round_trip_and_invalid_files(tmp_path: Path) -> None:
     assert read_unit(folder, result.key) is None
 
 
+def test_units_written_before_recipes_are_read_as_their_own_recipe_and_never_reused(tmp_path: Path) -> None:
+    import json
+
+    from gfmbench.harness.recipe import recipe_label, setting_differences
+    from gfmbench.harness.summary import card_results, preferred_group
+
+    legacy = _result()
+    data = json.loads(legacy.model_dump_json())
+    data["schema_version"] = 1
+    del data["recipe"], data["key"]["recipe_id"]  # a result.json as schema 1 wrote it
+    folder = legacy.key.folder(tmp_path)
+    write_unit(folder, legacy, [{"id": "test-000000", "prediction": [0, 1]}])
+    (folder / "result.json").write_text(json.dumps(data))
+    old = read_unit(folder)
+    assert old is not None and old.key.recipe_id is None and old.schema_version == 1
+    assert recipe_label(old.key.recipe_id) == "legacy" and old.settings == {"epochs": 1}
+    keyed = legacy.key.model_copy(update={"recipe_id": "0123456789abcdef"})
+    assert keyed.folder(tmp_path).name == "finetune-0123456789-seed0" and read_unit(folder, keyed) is None
+    new = legacy.model_copy(update={"key": keyed, "recipe": {"epochs": 2}, "timestamp": "2026-11-26T00:00:00+00:00"})
+    assert card_results([old, new], {"SSP_Archive2": keyed.recipe_id}) == [new]  # never carded with the new recipe
+    assert preferred_group([old, new]) == [new]  # one group per recipe, never averaged together
+    assert setting_differences(old.settings, new.settings) == ["epochs 1 → 2"]
+
+
 def test_unknown_schema_fields_are_refused() -> None:
     data = _result().model_dump()
     data["metrics_extra"] = 1

@@ -10,7 +10,8 @@ from gfmbench.harness.results import Cost, UnitKey, UnitResult
 
 
 def make_card(model: str, suite: str, task: str, seed: int, value: float, content: str = "",
-              extra: dict[str, float] | None = None, regime: str = "finetune") -> UnitResult:
+              extra: dict[str, float] | None = None, regime: str = "finetune", recipe_id: str | None = None,
+              timestamp: str = "2026-11-25T00:00:00+00:00") -> UnitResult:
     from gfmbench.suites.registry import get_task
 
     import hashlib
@@ -18,7 +19,8 @@ def make_card(model: str, suite: str, task: str, seed: int, value: float, conten
     s, t = get_task(task, suite)
     digest = content or hashlib.sha256(model.encode()).hexdigest()
     key = UnitKey(model_id=model, model_sha=digest[:40], model_content=digest, dataset_repo=s.dataset_repo,
-                  dataset_revision="f" * 40, suite=s.name, task=t.config, seed=seed, regime=regime)
+                  dataset_revision="f" * 40, suite=s.name, task=t.config, seed=seed, regime=regime,
+                  recipe_id=recipe_id)
     metrics = {t.primary_metric: value, **(extra or {})}
     return UnitResult(key=key, suite_version=s.version, task_type=t.type, primary_metric=t.primary_metric,
                       direction=t.direction, metrics={"validation": metrics, "test": metrics},
@@ -26,7 +28,7 @@ def make_card(model: str, suite: str, task: str, seed: int, value: float, conten
                       input_format="raw sequence", truncation="none", environment={"gfmbench": "fixture"},
                       cost=Cost(wall_time_s=10.0 + seed, train_samples_per_second=100.0, peak_rss_mb=500.0,
                                 n_parameters=1000 * (1 + len(model))),
-                      command="fixture", timestamp="2026-11-25T00:00:00+00:00")
+                      command="fixture", timestamp=timestamp)
 
 
 def write_fixture_tree(folder: Path, seed: int = 0) -> list[Path]:
@@ -53,3 +55,24 @@ def write_fixture_tree(folder: Path, seed: int = 0) -> list[Path]:
     broken.parent.mkdir(parents=True, exist_ok=True)
     broken.write_text('{"schema_version": 1, "key": {"model_id": "x"}}')
     return [*paths, path, broken]
+
+
+def write_classification_units(folder: Path, model: str, references: list[int], predictions: dict[int, list[int]],
+                               suite: str = "gue", task: str = "EMP_H3") -> list[Path]:
+    """Units of a binary sequence-classification task with their predictions (one list per seed): what
+    `gfmbench compare` and the leaderboard's significance tests read. The card's value is the recomputed metric."""
+    from gfmbench.harness.results import write_unit
+    from gfmbench.harness.scoring import score_predictions
+    from gfmbench.suites.registry import get_task
+
+    _, spec = get_task(task, suite)
+    written = []
+    for seed, predicted in predictions.items():
+        rows = [{"id": f"test-{i}", "reference": ref, "prediction": pred,
+                 "scores": [0.9, 0.1] if pred == 0 else [0.1, 0.9], "sequence": "ACGT"}
+                for i, (ref, pred) in enumerate(zip(references, predicted, strict=True))]
+        metrics = score_predictions(spec, rows)
+        card = make_card(model, suite, task, seed, metrics[spec.primary_metric],
+                         extra={k: v for k, v in metrics.items() if k != spec.primary_metric}, recipe_id="r" * 16)
+        written.append(write_unit(card.key.folder(folder), card, rows))
+    return written

@@ -70,7 +70,8 @@ def validate_card(source: str, raw: bytes | str) -> tuple[Any | None, str | None
 
 def _identity(result: Any) -> tuple:
     k = result.key
-    return (k.model_id, k.model_content, k.dataset_repo, k.dataset_revision, k.suite, k.task, k.seed, k.regime)
+    return (k.model_id, k.model_content, k.dataset_repo, k.dataset_revision, k.suite, k.task, k.seed, k.regime,
+            k.recipe_id or "")
 
 
 def load_cards(items: Iterable[tuple[str, bytes | str]]) -> LoadedCards:

@@ -97,7 +97,18 @@ def test_units_cards_and_push(hub, demo_run: Path) -> None:
     assert "aggregated/results.parquet" in files
     assert sum(f.endswith("result.json") for f in files) == 2 and sum(f.endswith(".parquet") for f in files) == 3
     pushed = backend.read_file("gfmbench/tiny-random-bert-nt", ".eval_results/rgb.yaml", repo_type="model")
-    assert parse_eval_result_entries(yaml.safe_load(pushed))[0].task_id == "SSP_Archive2"
+    (entry,) = parse_eval_result_entries(yaml.safe_load(pushed))
+    assert entry.task_id == "SSP_Archive2" and entry.source_name == "gfmbench"
+    assert entry.source_url.endswith("/datasets/gfmbench/results")
+    assert "configs:" in (backend.read_file("gfmbench/results", "README.md") or b"").decode()
+    from tests.conftest import run_python
+
+    loaded = run_python("import json\nfrom datasets import load_dataset\n"
+                        "rows = load_dataset('gfmbench/results', split='train')\n"
+                        "print(json.dumps([len(rows), sorted(set(rows['seed'])), rows[0]['model_content']]))", hub[2])
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    count, seeds, content = json.loads(loaded.stdout.strip().splitlines()[-1])
+    assert count > 0 and seeds == [0, 1] and content == units[("SSP_Archive2", 0)]["key"]["model_content"]
 
 
 def test_card_scores_match_a_recomputation_from_saved_predictions(demo_run: Path) -> None:

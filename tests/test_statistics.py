@@ -172,8 +172,9 @@ def test_the_leaderboard_marks_ties_with_the_best_and_ranks_across_tasks(tmp_pat
     assert best in {"org/trained", "org/trained-copy"}  # the two tie exactly; each other model is tested against it
     twin = ({"org/trained", "org/trained-copy"} - {best}).pop()
     assert set(verdicts) == {"org/shuffled-labels", twin}
-    assert not verdicts["org/shuffled-labels"]["tied_with_best"] and verdicts["org/shuffled-labels"]["p_value"] < 0.01
-    assert verdicts[twin]["tied_with_best"] and verdicts[twin]["p_value"] == 1.0
+    assert verdicts["org/shuffled-labels"]["tied_with_best"] is False
+    assert verdicts["org/shuffled-labels"]["p_value"] < 0.01
+    assert verdicts[twin]["tied_with_best"] is True and verdicts[twin]["p_value"] == 1.0
     assert report["ranks"]["tasks"] == 1 and len(report["ranks"]["models"]) == 3
     frame, _, _ = _frame(read_units(table), Filters(), significance=report)
     cells = dict(zip(frame["model"], frame["gue/EMP_H3 ↑"], strict=True))
@@ -199,3 +200,19 @@ def test_the_leaderboard_never_averages_two_recipes_of_one_model(tmp_path: Path)
     _, rows = leaderboard(read_units(table))
     mean, std = rows[0]["rgb/SSP_Archive2"]
     assert mean == pytest.approx(0.31) and std == pytest.approx(np.std([0.30, 0.32], ddof=1))  # the 2-seed recipe
+
+
+def test_pairs_without_predictions_are_marked_untested_not_tied(tmp_path: Path) -> None:
+    from gfmbench.leaderboard.app import MARK_TIED, MARK_UNTESTED, _frame
+    from gfmbench.leaderboard.fixtures import write_fixture_tree
+    from gfmbench.leaderboard.table import SIGNIFICANCE_FILE, Filters, build_leaderboard, cards_from_folder, read_units
+
+    write_fixture_tree(tmp_path / "cards")  # result cards only, no predictions files
+    table, _ = build_leaderboard(cards_from_folder(tmp_path / "cards"), tmp_path / "out",
+                                 predictions_root=tmp_path / "cards", n_resamples=100)
+    report = json.loads((tmp_path / "out" / SIGNIFICANCE_FILE).read_text())
+    assert report["per_task"] and all(e["tied_with_best"] is None and e["reason"].startswith("not testable")
+                                      for e in report["per_task"])
+    frame, _, _ = _frame(read_units(table), Filters(), significance=report)
+    cells = [c for column in frame.columns if "/" in column for c in frame[column]]
+    assert any(c.endswith(MARK_UNTESTED) for c in cells) and not any(c.endswith(MARK_TIED) for c in cells)

@@ -14,10 +14,10 @@ from gfmbench.leaderboard.table import Filters, format_cell, leaderboard, row_ke
 FIXED = ["rank", "model", "regime", "content", "parameters", "avg rank", "mean score"]
 
 
-MARK_BEST, MARK_TIED = " ★", " ≈"
-LEGEND = (f"In each task column,{MARK_BEST} marks the best model and{MARK_TIED} the models whose difference to it is "
-          "not significant (paired permutation test on the same test examples and seeds, p ≥ 0.05; see the "
-          "*Significance* tab).")
+MARK_BEST, MARK_TIED, MARK_UNTESTED = " ★", " ≈", " ?"
+LEGEND = (f"In each task column,{MARK_BEST} marks the best model,{MARK_TIED} the models whose difference to it is "
+          f"not significant (paired permutation test on the same test examples and seeds, p ≥ 0.05) and{MARK_UNTESTED}"
+          " those that could not be tested against it; see the *Significance* tab.")
 
 
 def _markers(significance: dict[str, Any] | None) -> dict[tuple[str, str], str]:
@@ -25,7 +25,9 @@ def _markers(significance: dict[str, Any] | None) -> dict[tuple[str, str], str]:
     marks: dict[tuple[str, str], str] = {}
     for entry in (significance or {}).get("per_task", []):
         marks[(entry["best"], entry["column"])] = MARK_BEST
-        if entry["tied_with_best"]:
+        if entry["tied_with_best"] is None:
+            marks[(entry["model"], entry["column"])] = MARK_UNTESTED
+        elif entry["tied_with_best"]:
             marks[(entry["model"], entry["column"])] = MARK_TIED
     return marks
 
@@ -112,7 +114,7 @@ def _significance_markdown(significance: dict[str, Any] | None) -> str:
     for e in significance["per_task"]:
         interval = f"[{e['interval'][0]:.4f}, {e['interval'][1]:.4f}]" if e.get("interval") else ""
         p = f"{e['p_value']:.4g}" if e.get("p_value") is not None else ""
-        verdict = e.get("reason") or ("not significantly different" if e["tied_with_best"] else "worse than best")
+        verdict = e.get("reason") or ("not significantly different" if e["tied_with_best"] else "worse than the best")
         effect = f"{e['effect']:+.4f}" if e.get("effect") is not None else ""
         lines.append(f"| {e['column']} | {e['model']} | {e['best']} | {effect} | {interval} | {p} | {verdict} |")
     ranks = significance.get("ranks")

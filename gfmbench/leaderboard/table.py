@@ -170,9 +170,8 @@ SIGNIFICANCE_FILE = "significance.json"
 def significance_report(cards: list[Card], rows: list[dict[str, Any]], root: Path,
                         n_resamples: int = 1000) -> dict[str, Any]:
     """Per task column, every model against the task's best model: a paired permutation test on the same test
-    examples and seeds (harness.compare.compare_task); `tied_with_best` where the difference is not significant at
-    0.05, or where the pair cannot be tested (then `reason` says why: not a claim of equality, but no claim of a
-    difference either). And across the tasks every model has: average ranks, Friedman + Nemenyi."""
+    examples and seeds (harness.compare.compare_task); `tied_with_best` true where the difference is not
+    significant at 0.05, None where the pair cannot be tested (`reason` says why: no claim either way). And across the tasks every model has: average ranks, Friedman + Nemenyi."""
     from gfmbench.harness.compare import compare_task
     from gfmbench.metrics.functional import MetricInputError
     from gfmbench.metrics.significance import friedman_nemenyi
@@ -199,10 +198,10 @@ def significance_report(cards: list[Card], rows: list[dict[str, Any]], root: Pat
                 result = compare_task(task, by_cell[(other["key"], column)], by_cell[(best["key"], column)],
                                       n_resamples=n_resamples)
             except (MetricInputError, OSError, ValueError) as exc:
-                entry.update(tied_with_best=True, reason=f"not testable: {exc}")
+                entry.update(tied_with_best=None, reason=f"not testable: {exc}")
             else:
                 if result.skipped:
-                    entry.update(tied_with_best=True, reason=f"not testable: {result.skipped}")
+                    entry.update(tied_with_best=None, reason=f"not testable: {result.skipped}")
                 else:
                     entry.update(effect=result.effect, interval=list(result.interval or ()), p_value=result.p_value,
                                  seeds=result.seeds, tied_with_best=result.p_value >= 0.05)

@@ -357,7 +357,9 @@ def _cmd_sweep_status(args: argparse.Namespace) -> int:
         print(format_table(["model", "suite", "task", "seed", "state", "error"],
                            [[r["model"], r["suite"], r["task"], r["seed"], r["state"], r["error"][:80]] for r in shown]))
     counts = Counter(r["state"] for r in rows)
-    print(f"{len(rows)} unit(s): {counts['done']} done, {counts['missing']} missing, {counts['failed']} failed")
+    other = f", {counts['other settings']} done with other settings only (pass the sweep's settings)" \
+        if counts["other settings"] else ""
+    print(f"{len(rows)} unit(s): {counts['done']} done, {counts['missing']} missing, {counts['failed']} failed{other}")
     return 0
 
 

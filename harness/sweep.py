@@ -111,8 +111,9 @@ def run_shard(spec: SweepSpec, shards: int = 1, index: int = 0) -> dict[str, int
 
 
 def status(spec: SweepSpec) -> list[dict[str, Any]]:
-    """Every unit of the grid with its state in the results store: done (a unit of the sweep's recipe: other
-    settings do not count), failed (with the error) or missing."""
+    """Every unit of the grid with its state in the results store: done (a unit of the sweep's recipe), failed
+    (with the error), "other settings" (units exist, but none with the sweep's settings: they would not be reused)
+    or missing."""
     from gfmbench.harness.results import RESULT_FILE, read_unit
     from gfmbench.harness.run import RunConfig, task_recipes
     from gfmbench.models.registry import registry_spec
@@ -120,11 +121,13 @@ def status(spec: SweepSpec) -> list[dict[str, Any]]:
 
     store = _store(spec)
     done: set[tuple[str, str, str, int, str | None]] = set()
+    done_any: set[tuple[str, str, str, int]] = set()
     for path in store.glob(f"*/*/*/{spec.regime}-*/{RESULT_FILE}"):
         result = read_unit(path.parent)
         if result is not None:
             k = result.key
             done.add((k.model_id, k.suite, k.task, k.seed, k.recipe_id))
+            done_any.add((k.model_id, k.suite, k.task, k.seed))
     options = {k: v for k, v in spec.run_options.items() if k != "progress"}
     recipes: dict[tuple[str, str], dict[str, tuple[str, dict[str, Any]]]] = {}
     rows = []
@@ -141,6 +144,8 @@ def status(spec: SweepSpec) -> list[dict[str, Any]]:
         elif _failure_path(spec, unit).is_file():
             row["state"] = "failed"
             row["error"] = json.loads(_failure_path(spec, unit).read_text())["error"]
+        elif (model_id, unit.suite, unit.task, unit.seed) in done_any:
+            row["state"] = "other settings"
         rows.append(row)
     return rows
 

@@ -81,8 +81,10 @@ def test_two_shard_sweep_through_submitit_then_rerun_does_nothing(hub, tmp_path:
     assert len(logs) == 2  # one submitit task per shard
     again = gfm(hub, *submit)
     assert again.returncode == 0 and "0 unit(s) run, 8 reused, 0 failed" in again.stdout, again.stderr[-3000:]
-    status = gfm(hub, "sweep", "status", *GRID, *out)
+    status = gfm(hub, "sweep", "status", *GRID, *out, "--epochs", "1", "--batch-size", "8")
     assert "8 unit(s): 8 done, 0 missing, 0 failed" in status.stdout, status.stderr[-2000:]
+    other = gfm(hub, "sweep", "status", *GRID, *out, "--epochs", "1")  # another batch size: another recipe
+    assert "8 unit(s): 0 done, 0 missing, 0 failed, 8 done with other settings only" in other.stdout, other.stderr
     merged = gfm(hub, "sweep", "merge", *out, "--output", str(tmp_path / "board"))
     assert merged.returncode == 0, merged.stderr[-2000:]
     assert all(m in merged.stdout for m in MODELS) and "rgb/TE_Rice" in merged.stdout
@@ -94,7 +96,8 @@ def test_a_failing_unit_is_recorded_and_the_shard_goes_on(hub, tmp_path: Path) -
             "--output-dir", str(tmp_path / "results")]
     proc = gfm(hub, "sweep", "run", *grid, "--epochs", "1", "--batch-size", "8", "--no-progress")
     assert proc.returncode == 1 and "1 unit(s) run, 0 reused, 1 failed" in proc.stdout, proc.stderr[-2000:]
-    status = gfm(hub, "sweep", "status", *grid[:-2], "--output-dir", str(tmp_path / "results"))
+    status = gfm(hub, "sweep", "status", *grid[:-2], "--output-dir", str(tmp_path / "results"), "--epochs", "1",
+                 "--batch-size", "8")
     assert "2 unit(s): 1 done, 0 missing, 1 failed" in status.stdout
     assert "gfmbench/no-such-model" in status.stdout and "not found" in status.stdout
 

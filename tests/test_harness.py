@@ -105,9 +105,13 @@ def test_units_cards_and_push(hub, demo_run: Path) -> None:
 
     loaded = run_python("import json\nfrom datasets import load_dataset\n"
                         "rows = load_dataset('gfmbench/results', split='train')\n"
-                        "print(json.dumps([len(rows), sorted(set(rows['seed'])), rows[0]['model_content']]))", hub[2])
+                        "from huggingface_hub import HfApi\n"
+                        "sha = HfApi().model_info('gfmbench/tiny-random-bert-nt').sha\n"  # no revision, as on the Hub
+                        "print(json.dumps([len(rows), sorted(set(rows['seed'])), rows[0]['model_content'], sha]))",
+                        hub[2])
     assert loaded.returncode == 0, loaded.stderr[-3000:]
-    count, seeds, content = json.loads(loaded.stdout.strip().splitlines()[-1])
+    count, seeds, content, sha = json.loads(loaded.stdout.strip().splitlines()[-1])
+    assert sha == backend.head("gfmbench/tiny-random-bert-nt", "model")
     assert count > 0 and seeds == [0, 1] and content == units[("SSP_Archive2", 0)]["key"]["model_content"]
 
 

@@ -39,6 +39,11 @@ out["configs"] = datasets.get_dataset_config_names("gfmbench/rgb")
 path = snapshot_download("gfmbench/rgb", repo_type="dataset", revision="v1.0.0")
 out["snapshot_has_eval_yaml"] = (__import__("pathlib").Path(path) / "eval.yaml").exists()
 out["tag_sha"] = HfApi().dataset_info("gfmbench/rgb", revision="v1.0.0").sha
+api = HfApi()  # what users and libraries call without a revision, as on the Hub
+out["info_main"] = api.dataset_info("gfmbench/rgb").sha
+out["files"] = "README.md" in api.list_repo_files("gfmbench/rgb", repo_type="dataset")
+out["refs"] = [t.name for t in api.list_repo_refs("gfmbench/rgb", repo_type="dataset").tags]
+out["exists"] = [api.repo_exists("gfmbench/rgb", repo_type="dataset"), api.repo_exists("gfmbench/nope", repo_type="dataset")]
 print(json.dumps(out))
 """
 
@@ -58,6 +63,8 @@ def test_load_dataset_through_the_local_hub(rgb_hub: Path) -> None:
                               "TE_Rice"]
     assert out["snapshot_has_eval_yaml"] is True
     assert out["tag_sha"] == LocalGitBackend(rgb_hub).tag_target("gfmbench/rgb", "v1.0.0")
+    assert out["info_main"] == LocalGitBackend(rgb_hub).head("gfmbench/rgb")
+    assert out["files"] is True and out["refs"] == ["v1.0.0"] and out["exists"] == [True, False]
     with socket.socket() as sock:  # the server is gone once the block ends
         assert sock.connect_ex(("127.0.0.1", port)) != 0
 

@@ -89,7 +89,7 @@ class LocalHub:
             config = atomic_write(state / "olah.toml", _olah_config(self.root, self.host, port, state))
             log_file = open(state / "server.log", "wb")  # noqa: SIM115 - closed with the process
             self._process = subprocess.Popen(
-                [sys.executable, "-c", "from olah.server import cli; cli()", "--config", str(config),
+                [sys.executable, "-c", "from gfmbench.hub.olah_app import cli; cli()", "--config", str(config),
                  "--log-path", str(state / "logs")],
                 cwd=state,
                 stdout=log_file,

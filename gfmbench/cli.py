@@ -444,6 +444,31 @@ def _cmd_hub_exec(args: argparse.Namespace) -> int:
                 process.wait()
 
 
+def _ranged(kind: type, low: float | None = None, high: float | None = None, high_open: bool = False,
+            what: str = "") -> Any:
+    """An argparse type that refuses values out of range when parsing, not after loading everything."""
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        too_high = high is not None and (value >= high if high_open else value > high)
+        if (low is not None and value < low) or too_high:
+            bounds = f"{'' if low is None else f'>= {low}'}{' and ' if low is not None and high is not None else ''}" \
+                     f"{'' if high is None else ('< ' if high_open else '<= ') + str(high)}"
+            raise argparse.ArgumentTypeError(f"{text} is out of range: {what or 'the value'} must be {bounds}")
+        return value
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+SEED = _ranged(int, 0, 2**32 - 1, what="a seed")
+POSITIVE_INT = _ranged(int, 1)
+POSITIVE = _ranged(float, 0, what="the value")
+RATIO = _ranged(float, 0, 1, high_open=True, what="a ratio")
+PORT = _ranged(int, 1, 65535, what="a port")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gfmbench", description="Benchmark genomic foundation models on "
                                      "versioned Hugging Face datasets, on the Hub or a local hub.")
@@ -489,13 +514,14 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--model", required=True, help="ORG/NAME[@REVISION] on the hub, or a local folder")
     run_.add_argument("--suite", required=True, help="suite name (e.g. rgb)")
     run_.add_argument("--tasks", nargs="+", metavar="TASK", help="config names or upstream aliases (default: all)")
-    run_.add_argument("--seeds", nargs="+", type=int, default=[0], metavar="SEED")
-    run_.add_argument("--epochs", type=int, help="default: the suite's")
-    run_.add_argument("--batch-size", type=int, help="global batch, divided over processes (default: the suite's)")
-    run_.add_argument("--learning-rate", type=float, help="default: the suite's")
-    run_.add_argument("--warmup-ratio", type=float, help="fraction of optimizer steps warming the learning rate up "
+    run_.add_argument("--seeds", nargs="+", type=SEED, default=[0], metavar="SEED")
+    run_.add_argument("--epochs", type=POSITIVE_INT, help="default: the suite's")
+    run_.add_argument("--batch-size", type=POSITIVE_INT,
+                      help="global batch, divided over processes (default: the suite's)")
+    run_.add_argument("--learning-rate", type=POSITIVE, help="default: the suite's")
+    run_.add_argument("--warmup-ratio", type=RATIO, help="fraction of optimizer steps warming the learning rate up "
                                                           "(default: the suite's, 0)")
-    run_.add_argument("--max-length", type=int, help="max nucleotides per sequence (default: the task's)")
+    run_.add_argument("--max-length", type=POSITIVE_INT, help="max nucleotides per sequence (default: the task's)")
     run_.add_argument("--long-sequences", choices=["truncate", "window"], default="truncate",
                       help="sequences longer than max length: truncate (cut positions unscored, counted) or, for "
                            "token tasks, half-overlapping windows merged per nucleotide")
@@ -514,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--regime", choices=["finetune", "probe", "zeroshot"], default="finetune",
                       help="finetune: train backbone + head; probe: frozen backbone, cached features, linear model "
                            "(scikit-learn); zeroshot: language-model likelihoods on tasks that define them")
-    run_.add_argument("--gradient-accumulation-steps", type=int, default=1, help="batches per optimizer step")
+    run_.add_argument("--gradient-accumulation-steps", type=POSITIVE_INT, default=1, help="batches per optimizer step")
     run_.add_argument("--lr-scheduler", choices=["linear", "constant", "constant_with_warmup", "cosine"],
                       default="linear", help="learning-rate schedule (default: linear decay to 0, as the Trainer)")
     run_.add_argument("--batching", choices=["length", "random"], default="length",
@@ -538,7 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare_.add_argument("--regime-b", choices=["finetune", "probe", "zeroshot"],
                           help="B's regime, to compare regimes of one model (default: --regime)")
     compare_.add_argument("--output-dir", help="results store (default: $GFMBENCH_HOME/results)")
-    compare_.add_argument("--resamples", type=int, default=1000, help="permutation and bootstrap resamples")
+    compare_.add_argument("--resamples", type=POSITIVE_INT, default=1000, help="permutation and bootstrap resamples")
     compare_.add_argument("--json", action="store_true", help="the comparison as JSON")
     compare_.set_defaults(func=_cmd_compare)
 
@@ -563,17 +589,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--models", nargs="+", required=True, metavar="MODEL")
         p.add_argument("--suites", nargs="+", required=True, metavar="SUITE")
         p.add_argument("--tasks", nargs="+", metavar="TASK", help="only these tasks (default: every task)")
-        p.add_argument("--seeds", nargs="+", type=int, default=[0], metavar="SEED")
+        p.add_argument("--seeds", nargs="+", type=SEED, default=[0], metavar="SEED")
         p.add_argument("--regime", choices=["finetune", "probe", "zeroshot"], default="finetune")
-        for flag, kind in (("--epochs", int), ("--batch-size", int), ("--learning-rate", float),
-                           ("--warmup-ratio", float), ("--max-length", int)):
+        for flag, kind in (("--epochs", POSITIVE_INT), ("--batch-size", POSITIVE_INT), ("--learning-rate", POSITIVE),
+                           ("--warmup-ratio", RATIO), ("--max-length", POSITIVE_INT)):
             p.add_argument(flag, type=kind, help="a unit is done only if run with these settings (its recipe)"
                            if name == "status" else None)
         p.add_argument("--dataset-revision")
         if name == "status":
             p.add_argument("--all", action="store_true", help="list done units too")
             continue
-        p.add_argument("--shards", type=int, default=1, help="split the grid into N shards (stable hash)")
+        p.add_argument("--shards", type=POSITIVE_INT, default=1, help="split the grid into N shards (stable hash)")
         p.add_argument("--no-progress", action="store_true", help="no progress bars")
         if name == "run":
             p.add_argument("--shard-index", type=int, default=0, help="which shard to run (0-based)")
@@ -633,9 +659,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--revision", help="pin the results repo revision (default: latest)")
         p.add_argument("--results-dir", help="a local folder of result units instead")
         p.add_argument("--output", help="where the tables go (default: $GFMBENCH_HOME/leaderboard)")
-        p.add_argument("--resamples", type=int, default=1000, help="resamples of the significance tests")
+        p.add_argument("--resamples", type=POSITIVE_INT, default=1000, help="resamples of the significance tests")
     board_serve.add_argument("--host", default="127.0.0.1")
-    board_serve.add_argument("--port", type=int, help="default 7860")
+    board_serve.add_argument("--port", type=PORT, help="default 7860")
     board_build.set_defaults(func=_cmd_leaderboard_build)
     board_serve.set_defaults(func=_cmd_leaderboard_serve)
 
@@ -645,7 +671,7 @@ def build_parser() -> argparse.ArgumentParser:
     exec_ = hub_sub.add_parser("exec", help="start the local hub, run a command with HF_ENDPOINT set, stop the hub")
     for p in (serve, exec_):
         p.add_argument("--root", help="folder of repos (default: $GFMBENCH_HOME/hub)")
-        p.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
+        p.add_argument("--port", type=PORT, help="port on 127.0.0.1 (default: a free one)")
     serve.set_defaults(func=_cmd_hub_serve)
     tiny = hub_sub.add_parser("publish-tiny-models", help="build tiny random test models and publish them to the "
                                                            "local hub (e.g. gfmbench/tiny-random-bert-nt)")
@@ -670,6 +696,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gfmbench: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        print("\ngfmbench: interrupted. Everything finished before is kept (completed result units, built and "
+              "published commits; a half-written file never replaces a complete one); run the same command again "
+              "to resume where it stopped.", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug or an unexpected library error: one line, the traceback only on request
         if args.debug:

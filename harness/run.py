@@ -262,8 +262,11 @@ def _regime_hyperparameters(hp: Hyperparameters, details: dict[str, Any], regime
 
 
 def run(config: RunConfig) -> RunReport:
+    from gfmbench.progress import library_progress
+
     if config.regime not in REGIMES:
         raise GfmbenchError(f"unknown regime {config.regime!r}; choose one of {', '.join(REGIMES)}")
+    library_progress(config.progress)
     suite = get_suite(config.suite)
     tasks = resolve_tasks(suite, config.tasks)
     if config.regime == "zeroshot":

@@ -274,6 +274,9 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         callbacks=[EarlyStoppingCallback(early_stopping_patience=hp.patience)],
     )
     trainer.loss_fn = _loss_function(task)
+    from gfmbench.harness.trainlog import use_epoch_lines
+
+    use_epoch_lines(trainer, task.primary_metric, bars=progress)
     train_output = trainer.train()
     metrics: dict[str, dict[str, float]] = {}
     rows_by_split = {}

@@ -157,6 +157,8 @@ def test_other_settings_compute_new_units_and_cards_cover_every_seed_on_disk(hub
     for seed in ("0", "1"):  # two commands, one seed each
         proc = gfm_run(env, *base, "--seeds", seed)
         assert proc.returncode == 0 and "1 unit(s) run, 0 reused" in proc.stdout, proc.stderr[-3000:]
+        for noise in ("{'loss'", "it/s]", "Writing model shards", "Loading weights"):  # --no-progress is quiet
+            assert noise not in proc.stdout + proc.stderr, noise
     assert "cards:" in proc.stdout and "seeds 0, 1" in proc.stdout
     cards = next(out.rglob("cards"))
     (summary,) = [r for r in json.loads((cards / "summary-rgb.json").read_text()) if r["split"] == "test"]
@@ -182,6 +184,18 @@ def test_other_settings_compute_new_units_and_cards_cover_every_seed_on_disk(hub
     assert len({u["key"]["recipe_id"] for u in units}) == 2  # the old units are kept beside the new one
     again = gfm_run(env, *base, "--seeds", "0", "1")
     assert "0 unit(s) run, 2 reused" in again.stdout, again.stderr[-3000:]  # the first recipe is still reusable
+
+
+def test_ctrl_c_says_what_was_kept_and_how_to_resume(hub, tmp_path: Path) -> None:
+    _, _, env = hub
+    proc = subprocess.Popen([*RUN, "--model", "gfmbench/tiny-random-bert-nt", "--tasks", "SSP_Archive2",
+                             "--epochs", "50", "--output-dir", str(tmp_path)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(8)  # loading or training by now
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted" in err and "run the same command again to resume" in err and "Traceback" not in err
 
 
 def test_kill_9_mid_run_then_rerun_finishes_identically(hub, demo_run: Path, tmp_path: Path) -> None:

@@ -205,3 +205,16 @@ def test_evaluation_keeps_the_example_order() -> None:
     check_order([[-100, 1, 2, -100], [-100, 0, -100, -100]], examples)  # padded to the batch: fine
     with pytest.raises(RuntimeError, match="prediction 0 does not belong to example a"):
         check_order([[-100, 0, -100, -100], [-100, 1, 2, -100]], examples)
+
+
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--seeds", "-1", "a seed must be >= 0"), ("--epochs", "0", "must be >= 1"),
+    ("--warmup-ratio", "1.5", "a ratio must be >= 0 and < 1"), ("--batch-size", "two", "'two' is not an integer"),
+])
+def test_bad_values_are_refused_by_the_parser(flag: str, value: str, message: str) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "gfmbench", "run", "--model", "org/m", "--suite", "rgb", flag, value],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr

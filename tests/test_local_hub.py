@@ -140,10 +140,16 @@ def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
-        hub = LocalHub(root=tmp_path, port=sock.getsockname()[1])
-        with pytest.raises(Exception, match="did not start"):
+        port = sock.getsockname()[1]
+        hub = LocalHub(root=tmp_path, port=port)
+        with pytest.raises(Exception, match=f"127.0.0.1:{port}: address already in use"):
             hub.start(timeout=15)
         hub.stop()
+        proc = subprocess.run([sys.executable, "-m", "gfmbench", "hub", "serve", "--root", str(tmp_path), "--port",
+                               str(port)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "HF_ENDPOINT" not in proc.stdout  # nothing announced before the failure
+    assert proc.stderr.strip() == (f"gfmbench: error: cannot serve the local hub on 127.0.0.1:{port}: address "
+                                   "already in use (pick another --port, or leave it out for a free one)")
 
 
 def test_download_route_verifies_and_extracts(samples: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -52,6 +52,20 @@ def _olah_config(root: Path, host: str, port: int, state: Path) -> str:
     )
 
 
+def check_port_free(host: str, port: int) -> None:
+    """A one-line error naming the cause when a requested port is taken, before anything is announced or started
+    (olah would fail later with the reason buried in its log)."""
+    import errno
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            reason = "address already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+            raise HubError(f"cannot serve the local hub on {host}:{port}: {reason} (pick another --port, or leave "
+                           "it out for a free one)") from None
+
+
 class LocalHub:
     """A running (or not yet started) local hub server.
 
@@ -81,6 +95,8 @@ class LocalHub:
         (self.root / "datasets").mkdir(parents=True, exist_ok=True)
         (self.root / "models").mkdir(parents=True, exist_ok=True)
         attempts = 1 if self.port is not None else 3
+        if self.port is not None:
+            check_port_free(self.host, self.port)
         last_error = ""
         for _ in range(attempts):
             port = self.port if self.port is not None else free_port(self.host)

@@ -68,7 +68,7 @@ def test_leaderboard_in_chromium(app_url: str) -> None:
         table = page.locator("#table-overview")
         expect(table).to_contain_text("gfmbench/model-a", timeout=60_000)
         assert first_column(page, "table-overview") == ["gfmbench/model-a", "gfmbench/model-b", "gfmbench/model-c"]
-        expect(table).to_contain_text("rgb/mRNA_degrade ↓")
+        expect(table).to_contain_text("rgb/mRNA_degrade · mcrmse ↓")
         assert "gfmbench/forged-model" not in table.inner_text()
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "leaderboard.png"), full_page=True)
@@ -80,6 +80,16 @@ def test_leaderboard_in_chromium(app_url: str) -> None:
         page.locator("#search-overview textarea, #search-overview input").first.fill("model-b")  # filter
         expect(model_cells(page, "table-overview")).to_have_count(1, timeout=20_000)
         assert first_column(page, "table-overview") == ["gfmbench/model-b"]
+
+        page.get_by_role("tab", name="Model details").click()  # the preselected model's details are shown
+        details = page.locator("#model-details")
+        expect(details).to_contain_text("gfmbench/model-a", timeout=20_000)
+        expect(details).to_contain_text("Model content")
+        expect(details).to_contain_text("SSP_Archive2")
+        page.locator("#model-picker input").first.click()
+        page.get_by_role("option", name="gfmbench/model-c").first.click()  # picking another model shows it
+        expect(details).to_contain_text("gfmbench/model-c (finetune)", timeout=20_000)
+        page.screenshot(path=str(ARTIFACTS / "leaderboard-details.png"), full_page=True)
 
         page.get_by_role("tab", name="Excluded results").click()
         excluded = page.locator("#excluded")

@@ -107,7 +107,7 @@ def test_app_frames_sorting_and_model_panel(tmp_path: Path) -> None:
     table, _ = build_leaderboard(cards_from_folder(tmp_path / "cards"), tmp_path / "out")
     units = read_units(table)
     frame, columns, _ = _frame(units, Filters(suite="rgb"), sort_by="rgb/mRNA_degrade")
-    assert list(frame.columns)[-1] == "rgb/mRNA_degrade ↓"
+    assert list(frame.columns)[-1] == "rgb/mRNA_degrade · mcrmse ↓"
     assert list(frame["model"]) == ["gfmbench/model-a", "gfmbench/model-b", "gfmbench/model-c"]  # lowest mcrmse first
     frame, _, _ = _frame(units, Filters(suite="rgb"), sort_by="model", descending=True)
     assert list(frame["model"]) == ["gfmbench/model-c", "gfmbench/model-b", "gfmbench/model-a"]
@@ -115,3 +115,10 @@ def test_app_frames_sorting_and_model_panel(tmp_path: Path) -> None:
     panel = _model_details(units, key)
     assert panel.startswith("### gfmbench/model-b") and panel.count("| rgb | SSP_Archive2 |") == 2
     assert "/datasets/gfmbench/rgb/tree/" in panel and "mcrmse" in panel
+
+
+def test_filters_offer_all_and_read_it_as_no_restriction() -> None:
+    from gfmbench.leaderboard.app import ALL, _chosen, column_header
+
+    assert _chosen([ALL]) == () and _chosen(None) == () and _chosen([ALL, "rna"]) == ("rna",)
+    assert column_header("rgb/mRNA_degrade", "mcrmse", "lower") == "rgb/mRNA_degrade · mcrmse ↓"

@@ -177,7 +177,7 @@ def test_the_leaderboard_marks_ties_with_the_best_and_ranks_across_tasks(tmp_pat
     assert verdicts[twin]["tied_with_best"] is True and verdicts[twin]["p_value"] == 1.0
     assert report["ranks"]["tasks"] == 1 and len(report["ranks"]["models"]) == 3
     frame, _, _ = _frame(read_units(table), Filters(), significance=report)
-    cells = dict(zip(frame["model"], frame["gue/EMP_H3 ↑"], strict=True))
+    cells = dict(zip(frame["model"], frame["gue/EMP_H3 · mcc ↑"], strict=True))
     assert not cells["org/shuffled-labels"].endswith((MARK_BEST, MARK_TIED))
     assert cells[best].endswith(MARK_BEST) and cells[twin].endswith(MARK_TIED)
     assert sum(c.endswith(MARK_BEST) for c in cells.values()) == 1

@@ -15,6 +15,17 @@ FIXED = ["rank", "model", "regime", "content", "parameters", "avg rank", "mean s
 
 
 MARK_BEST, MARK_TIED, MARK_UNTESTED = " ★", " ≈", " ?"
+ALL = "all"  # the filters' explicit "no restriction" choice
+
+
+def column_header(column: str, metric: str, direction: str) -> str:
+    """`rgb/SSP_Archive2 · f1_macro ↑`: the task, the metric its cells hold and which way is better."""
+    return f"{column} · {metric} {'↑' if direction == 'higher' else '↓'}"
+
+
+def _chosen(values: list[str] | None) -> tuple[str, ...]:
+    """A filter's selection: the values picked besides "all"; "all" alone (or nothing) means no restriction."""
+    return tuple(v for v in (values or ()) if v != ALL)
 LEGEND = (f"In each task column,{MARK_BEST} marks the best model,{MARK_TIED} the models whose difference to it is "
           f"not significant (paired permutation test on the same test examples and seeds, p ≥ 0.05) and{MARK_UNTESTED}"
           " those that could not be tested against it; see the *Significance* tab.")
@@ -45,7 +56,8 @@ def _frame(units: list[dict[str, Any]], filters: Filters, sort_by: str = "rank",
     elif sort_by in FIXED:
         rows.sort(key=lambda r: (r[sort_by] if not isinstance(r[sort_by], float) or not math.isnan(r[sort_by])
                                  else math.inf), reverse=descending)
-    header = FIXED + [f"{c} {'↑' if directions[c] == 'higher' else '↓'}" for c in columns]
+    metrics = {f"{u['suite']}/{u['task']}": u["primary_metric"] for u in units}
+    header = FIXED + [column_header(c, metrics[c], directions[c]) for c in columns]
     data = [[format_cell(r.get(k)) for k in FIXED]
             + [format_cell(r.get(c)) + (marks.get((r["key"], c), "") if c in r else "") for c in columns]
             for r in rows]
@@ -60,7 +72,9 @@ def _bars(columns: list[str], rows: list[dict[str, Any]]) -> Any:
         present = [c for c in columns if c in row]
         figure.add_bar(name=row["model"], x=present, y=[row[c][0] for c in present],
                        error_y={"type": "data", "array": [0 if math.isnan(row[c][1]) else row[c][1] for c in present]})
-    figure.update_layout(barmode="group", title="Primary metric per task (mean ± std over seeds)", height=380)
+    figure.update_layout(barmode="group", title="Primary metric per task (mean ± std over seeds)", height=380,
+                         xaxis_title="task", yaxis_title="primary metric (per task)",
+                         legend_title="model")
     return figure
 
 
@@ -70,7 +84,8 @@ def _heatmap(columns: list[str], rows: list[dict[str, Any]]) -> Any:
     z = [[row["task ranks"].get(c) for c in columns] for row in rows]
     figure = go.Figure(go.Heatmap(z=z, x=columns, y=[r["model"] for r in rows], colorscale="Viridis_r",
                                   colorbar={"title": "rank"}, text=z, texttemplate="%{text}"))
-    figure.update_layout(title="Rank per task (1 = best; lower-is-better metrics ranked accordingly)", height=380)
+    figure.update_layout(title="Rank per task (1 = best; lower-is-better metrics ranked accordingly)", height=380,
+                         xaxis_title="task", yaxis_title="model")
     return figure
 
 
@@ -169,14 +184,14 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
                 with gr.Tab("Overview" if suite is None else suite.upper()):
                     with gr.Row():
                         search = gr.Textbox(label="Search models", elem_id=f"search-{tab}")
-                        types = gr.Dropdown(sorted({u["task_type"] for u in mine}), multiselect=True,
-                                            label="Task type", elem_id=f"types-{tab}")
-                        alphabets = gr.Dropdown(sorted({u["alphabet"] for u in mine}), multiselect=True,
-                                                label="Alphabet", elem_id=f"alphabet-{tab}")
-                        licenses = gr.Dropdown(sorted({u["license"] for u in mine}), multiselect=True,
-                                               label="License", elem_id=f"license-{tab}")
-                        regimes = gr.Dropdown(sorted({u["regime"] for u in mine}), multiselect=True,
-                                              label="Regime", elem_id=f"regime-{tab}")
+                        def choice(field: str, label: str, elem: str, mine: list = mine, tab: str = tab) -> Any:
+                            return gr.Dropdown([ALL, *sorted({u[field] for u in mine})], value=[ALL],
+                                               multiselect=True, label=label, elem_id=f"{elem}-{tab}")
+
+                        types = choice("task_type", "Task type", "types")
+                        alphabets = choice("alphabet", "Alphabet", "alphabet")
+                        licenses = choice("license", "License", "license")
+                        regimes = choice("regime", "Regime", "regime")
                         sort_by = gr.Dropdown(FIXED + columns, value="rank", label="Sort by", elem_id=f"sort-{tab}")
                         descending = gr.Checkbox(label="Descending", elem_id=f"desc-{tab}")
                     table = gr.Dataframe(value=frame, interactive=False, elem_id=f"table-{tab}", wrap=True)
@@ -185,9 +200,8 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
                         heat = gr.Plot(_heatmap(columns, rows))
 
                     def update(text, task_types, alphabet, license_, regime, sort, desc, suite=suite):  # noqa: ANN001
-                        filters = Filters(suite=suite, task_types=tuple(task_types or ()),
-                                          alphabets=tuple(alphabet or ()), licenses=tuple(license_ or ()),
-                                          regimes=tuple(regime or ()), search=text or "")
+                        filters = Filters(suite=suite, task_types=_chosen(task_types), alphabets=_chosen(alphabet),
+                                          licenses=_chosen(license_), regimes=_chosen(regime), search=text or "")
                         new_frame, cols, new_rows = _frame(units, filters, sort or "rank", bool(desc), significance)
                         return new_frame, _bars(cols, new_rows), _heatmap(cols, new_rows)
 
@@ -196,8 +210,12 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
                         control.change(update, controls, [table, bars, heat])
             with gr.Tab("Model details"):
                 keys = sorted({row_key(u) for u in units})
-                picker = gr.Dropdown(keys, label="Model", elem_id="model-picker")
-                details = gr.Markdown(elem_id="model-details")
+                first = keys[0] if keys else None
+                picker = gr.Dropdown(keys, value=first, label="Model", elem_id="model-picker")
+                # the preselected model's details are shown from the start (a change event would never fire for it)
+                details = gr.Markdown(_model_details(units, first) if first else "No results yet.",
+                                      elem_id="model-details")
+                picker.input(lambda key: _model_details(units, key), picker, details)
                 picker.change(lambda key: _model_details(units, key), picker, details)
             with gr.Tab("Significance"):
                 gr.Markdown(_significance_markdown(significance), elem_id="significance")

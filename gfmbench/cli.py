@@ -683,12 +683,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_repos(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The hub repos a command reads ((repo id, "dataset" | "model")): where they live decides whether it runs
+    against a local hub started for it (gfmbench.hub.routing)."""
+    from gfmbench.models.registry import registry_spec
+    from gfmbench.suites.registry import get_suite
+
+    def model(spec: str) -> list[tuple[str, str]]:
+        name = registry_spec(spec)[0]
+        return [] if Path(name).expanduser().exists() else [(name.partition("@")[0], "model")]
+
+    func = args.func
+    if func is _cmd_run:
+        return [(get_suite(args.suite).dataset_repo, "dataset"), *model(args.model)]
+    if func is _cmd_audit:
+        return [(get_suite(args.suite).dataset_repo, "dataset")]
+    if func is _cmd_sweep_run:
+        return [*((get_suite(s).dataset_repo, "dataset") for s in args.suites), *(r for m in args.models
+                                                                                 for r in model(m))]
+    if func in (_cmd_leaderboard_build, _cmd_leaderboard_serve, _cmd_leaderboard_show) and args.results_repo:
+        return [(args.results_repo, "dataset")]
+    if func is _cmd_models_check:
+        return model(args.model)
+    return []
+
+
+def _run_against_local_hub(argv: Sequence[str]) -> int:
+    """Run this same command again in a child pointed at a local hub server started for it, then stop the server."""
+    from gfmbench.hub.routing import local_hub_environment
+    from gfmbench.hub.server import local_hub, stop_on_sigterm
+
+    with stop_on_sigterm() as guard, local_hub() as hub:
+        logging.getLogger(__name__).info("reading local repos through a local hub at %s", hub.endpoint)
+        process = None
+        try:
+            with guard.deferred():
+                process = subprocess.Popen([sys.executable, "-m", "gfmbench", *argv],  # noqa: S603 - ourselves
+                                           env=local_hub_environment(hub.env()))
+            return process.wait()
+        except KeyboardInterrupt:  # the child got the Ctrl-C too and says what was kept
+            return process.wait() if process is not None else 130
+        finally:
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
+        from gfmbench.hub.routing import needs_local_hub
+
+        if needs_local_hub(_command_repos(args)):
+            return _run_against_local_hub(argv)
         return int(args.func(args))
     except GfmbenchError as exc:
         if args.debug:

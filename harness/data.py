@@ -51,9 +51,13 @@ def dataset_sha(repo_id: str, revision: str) -> str:
     try:
         return HfApi().dataset_info(repo_id, revision=revision).sha
     except Exception as exc:  # HTTP errors and transport errors (connection refused, timeouts) alike
+        from gfmbench.hub.routing import is_local
+
+        advice = ("it is in the local hub, which GFMBENCH_HUB=hub leaves out: unset GFMBENCH_HUB (auto) or set it "
+                  "to local" if is_local(repo_id, "dataset") and constants.ENDPOINT.rstrip("/").endswith(
+                      "huggingface.co") else "finished units are kept, rerun when it is back")
         raise MissingDataError(f"{repo_id}@{revision}: the hub at {constants.ENDPOINT} did not answer "
-                               f"({type(exc).__name__}: {exc}); finished units are kept, rerun when it is back"
-                               ) from None
+                               f"({type(exc).__name__}: {exc}); {advice}") from None
 
 
 def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None, seed: int = 0,

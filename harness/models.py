@@ -83,26 +83,32 @@ def resolve_model(spec: str, revision: str | None = None) -> ResolvedModel:
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
+    from gfmbench.hub.routing import remote_source, where
+
+    endpoint, cache_dir = remote_source(name, "model") or (None, None)  # a Hub model in a local-hub command
     try:
-        local = Path(snapshot_download(name, revision=revision, repo_type="model"))
+        local = Path(snapshot_download(name, revision=revision, repo_type="model", endpoint=endpoint,
+                                       cache_dir=cache_dir))
     except RevisionNotFoundError:
         raise ModelError(f"model {name!r} has no revision {revision!r}") from None
     except RepositoryNotFoundError:
-        if revision not in (None, "main") and _exists_at_main(name):  # some servers answer 404 for either case
+        if revision not in (None, "main") and _exists_at_main(name, endpoint):  # some servers answer 404 for both
             raise ModelError(f"model {name!r} has no revision {revision!r}") from None
-        raise ModelError(f"model {name!r} not found on the hub (or no access); check the id and HF_ENDPOINT") from None
+        raise ModelError(f"model {name!r} not found on the hub (or no access) at {where(name, 'model')}; check the "
+                         "id (GFMBENCH_HUB=local|hub|auto chooses where repos are read, docs in "
+                         "gfmbench.hub.routing)") from None
     except (HfHubHTTPError, OSError, ValueError) as exc:
         raise ModelError(f"model {name}@{revision or 'main'} could not be fetched: {exc}") from None
     # snapshot_download returns <cache>/snapshots/<commit sha>: the exact revision that was fetched.
     return ResolvedModel(model_id=name, revision=revision, sha=local.name, path=local, content_id=content_id(local))
 
 
-def _exists_at_main(name: str) -> bool:
+def _exists_at_main(name: str, endpoint: str | None = None) -> bool:
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
     try:
-        HfApi().model_info(name, revision="main")
+        HfApi(endpoint=endpoint).model_info(name, revision="main")
         return True
     except (HfHubHTTPError, OSError, ValueError):
         return False

@@ -218,3 +218,30 @@ def test_bad_values_are_refused_by_the_parser(flag: str, value: str, message: st
     proc = subprocess.run([sys.executable, "-m", "gfmbench", "run", "--model", "org/m", "--suite", "rgb", flag, value],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_repos_are_read_where_they_live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gfmbench.errors import GfmbenchError
+    from gfmbench.hub.routing import HUB_ENDPOINT, ROUTED, needs_local_hub, remote_source
+
+    monkeypatch.setenv("GFMBENCH_HUB_ROOT", str(tmp_path))
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    monkeypatch.delenv(ROUTED, raising=False)
+    (tmp_path / "datasets" / "gfmbench" / "rgb").mkdir(parents=True)
+    local_suite, hub_model = ("gfmbench/rgb", "dataset"), ("InstaDeepAI/nt-v2", "model")
+    assert needs_local_hub([local_suite, hub_model])  # auto: a suite built here is read from the local hub
+    assert not needs_local_hub([hub_model, ("gfmbench/gue", "dataset")])  # nothing local: straight to the Hub
+    monkeypatch.setenv("GFMBENCH_HUB", "hub")
+    assert not needs_local_hub([local_suite])
+    monkeypatch.setenv("GFMBENCH_HUB", "local")
+    assert needs_local_hub([hub_model])
+    monkeypatch.setenv("GFMBENCH_HUB", "nowhere")
+    with pytest.raises(GfmbenchError, match="choose one of auto, local, hub"):
+        needs_local_hub([local_suite])
+    monkeypatch.setenv("GFMBENCH_HUB", "auto")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:1")
+    assert not needs_local_hub([local_suite])  # an exported endpoint is obeyed as is
+    monkeypatch.delenv("HF_ENDPOINT")
+    monkeypatch.setenv(ROUTED, "1")  # inside the command run against the local hub:
+    assert remote_source("gfmbench/rgb", "dataset") is None  # the local suite from the local hub
+    assert remote_source("InstaDeepAI/nt-v2", "model")[0] == HUB_ENDPOINT  # the published model from the Hub

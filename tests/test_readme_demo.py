@@ -63,3 +63,12 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     columns, rows = leaderboard(read_units(tmp_path / "home" / "leaderboard" / "leaderboard.parquet"))
     assert columns == ["rgb/SSP_Archive2"] and rows[0]["model"] == "gfmbench/tiny-random-bert-nt"
     assert rows[0]["rgb/SSP_Archive2"][0] == pytest.approx(entries[0].value, abs=1e-6)
+    # commands after the demo need no HF_ENDPOINT and no server: the local repos are found where they live
+    plain = {k: v for k, v in env.items() if k != "HF_ENDPOINT"}
+    again = subprocess.run([sys.executable, "-m", "gfmbench", "run", "--model", "gfmbench/tiny-random-bert-nt",
+                            "--suite", "rgb", "--tasks", "SSP_Archive2", "--seeds", "0", "1", "--no-progress"],
+                           cwd=REPO, env=plain, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "0 unit(s) run, 2 reused" in again.stdout, again.stderr[-3000:]
+    rebuilt = subprocess.run([sys.executable, "-m", "gfmbench", "leaderboard", "build", "--results-repo",
+                              "gfmbench/results"], cwd=REPO, env=plain, capture_output=True, text=True, timeout=300)
+    assert rebuilt.returncode == 0 and "leaderboard tables:" in rebuilt.stdout, rebuilt.stderr[-3000:]

@@ -16,18 +16,48 @@ from gfmbench._version import __version__
 from gfmbench.errors import GfmbenchError
 
 
+def _built_splits(repo_id: str) -> dict[str, dict[str, int]] | None:
+    """config -> split -> rows of a suite built into the local hub (its build record); None if not built here."""
+    from gfmbench.config import hub_root
+    from gfmbench.hub.publish import LocalGitBackend
+
+    backend = LocalGitBackend(hub_root())
+    if not backend.repo_path(repo_id, "dataset").is_dir():
+        return None
+    raw = backend.read_file(repo_id, "gfmbench_build.json")
+    if raw is None:
+        return None
+    configs = json.loads(raw).get("configs", {})
+    return {name: {split: int(info.get("rows", 0)) for split, info in entry.get("splits", {}).items()}
+            for name, entry in configs.items()}
+
+
 def _cmd_tasks(args: argparse.Namespace) -> int:
+    """The task registry: by default what fits 120 columns (with the local hub's split sizes where the suite is
+    built); `--long` adds alphabet, labels, license and upstream name."""
     from gfmbench.suites.registry import all_tasks
     from gfmbench.table import format_table
 
+    built: dict[str, dict[str, dict[str, int]] | None] = {}
     rows = []
     for suite, task in all_tasks(args.suite):
-        classes = ",".join(task.labels) if task.labels else ",".join(task.targets or [])
-        rows.append([suite.name, task.config, task.type, task.alphabet, classes, f"{task.primary_metric} "
-                     f"({'↑' if task.direction == 'higher' else '↓'})", task.max_length, task.license or suite.license,
-                     task.upstream_names[0]])
-    print(format_table(["suite", "config", "type", "alphabet", "labels/targets", "primary metric", "max_len",
-                        "license", "upstream name"], rows))
+        if suite.name not in built:
+            built[suite.name] = _built_splits(suite.dataset_repo)
+        splits = (built[suite.name] or {}).get(task.config)
+        sizes = "/".join(str(splits[s]) if s in splits else "—" for s in ("train", "validation", "test")) \
+            if splits else ("not built" if built[suite.name] is None else "not in the build")
+        metric = f"{task.primary_metric} ({'↑' if task.direction == 'higher' else '↓'})"
+        kind = task.type if args.long else task.type.replace("classification", "class.")  # 120 columns
+        row = [suite.name, task.config, kind, metric, task.max_length, sizes]
+        if args.long:
+            classes = ",".join(task.labels) if task.labels else ",".join(task.targets or [])
+            row += [task.alphabet, classes if len(classes) <= 40 else classes[:39] + "…",
+                    task.license or suite.license, task.upstream_names[0]]
+        rows.append(row)
+    headers = ["suite", "config", "type", "primary metric", "max_len", "train/val/test"]
+    if args.long:
+        headers += ["alphabet", "labels/targets", "license", "upstream name"]
+    print(format_table(headers, rows))
     return 0
 
 
@@ -479,6 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     tasks = sub.add_parser("tasks", help="list the task registry as a table")
     tasks.add_argument("--suite", help="only this suite (e.g. rgb)")
+    tasks.add_argument("--long", action="store_true", help="also alphabet, labels, license and upstream name")
     tasks.set_defaults(func=_cmd_tasks)
 
     models = sub.add_parser("models", help="list the model registry; `models check MODEL` tries a model first")

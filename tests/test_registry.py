@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 import sys
 
 import pytest
@@ -92,13 +93,25 @@ def test_duplicate_alias_is_rejected() -> None:
 
 
 def test_tasks_command_prints_the_registry() -> None:
-    out = subprocess.run([sys.executable, "-m", "gfmbench", "tasks", "--suite", "rgb"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "gfmbench", "tasks", "--suite", "rgb", "--long"],
+                         capture_output=True, text=True, check=True).stdout
     lines = out.splitlines()
     assert lines[0].split()[:3] == ["suite", "config", "type"]
     assert len(lines) == 2 + len(RGB_CONFIGS)
     assert any("SSP_Archive2" in line and "f1_macro (↑)" in line and "apache-2.0" in line for line in lines)
     assert any("mRNA_degrade" in line and "mcrmse (↓)" in line for line in lines)
+    short = subprocess.run([sys.executable, "-m", "gfmbench", "tasks"], capture_output=True, text=True,
+                           check=True).stdout.splitlines()
+    assert max(len(line) for line in short) <= 120 and all("not built" in line for line in short[2:])
+
+
+def test_tasks_shows_the_split_sizes_of_suites_built_here(rgb_hub: Path) -> None:
+    import os
+
+    out = subprocess.run([sys.executable, "-m", "gfmbench", "tasks", "--suite", "rgb"], capture_output=True,
+                         text=True, check=True, env={**os.environ, "GFMBENCH_HUB_ROOT": str(rgb_hub)}).stdout
+    (ssp,) = [line for line in out.splitlines() if line.startswith("rgb") and " SSP_Archive2 " in line]
+    assert ssp.rstrip().endswith("608/76/82")  # rows of the built splits
 
 
 def test_tasks_command_unknown_suite_exits_cleanly() -> None:

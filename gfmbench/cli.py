@@ -499,12 +499,33 @@ RATIO = _ranged(float, 0, 1, high_open=True, what="a ratio")
 PORT = _ranged(int, 1, 65535, what="a port")
 
 
+QUIET_HELP = "no progress bars, no warnings from the libraries: only results and errors"
+
+
+def _apply_quiet(args: argparse.Namespace) -> bool:
+    """--quiet: --no-progress, and the libraries' warnings and info messages silenced (errors still print)."""
+    if not (getattr(args, "quiet", False) or getattr(args, "global_quiet", False)):
+        return False
+    import os
+    import warnings
+
+    if hasattr(args, "no_progress"):
+        args.no_progress = True
+    for name, value in (("TRANSFORMERS_VERBOSITY", "error"), ("DATASETS_VERBOSITY", "error"),
+                        ("HF_HUB_VERBOSITY", "error"), ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
+                        ("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1"), ("PYTHONWARNINGS", "ignore")):
+        os.environ[name] = value  # read by the libraries when imported (here and in child processes)
+    warnings.simplefilter("ignore")
+    return True
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gfmbench", description="Benchmark genomic foundation models on "
                                      "versioned Hugging Face datasets, on the Hub or a local hub.")
     parser.add_argument("--version", action="version", version=f"gfmbench {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument("-q", "--quiet", dest="global_quiet", action="store_true", help=QUIET_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     tasks = sub.add_parser("tasks", help="list the task registry as a table")
@@ -539,6 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--no-verify", action="store_true", help="do not compare raw files with the sha256 manifest")
     build.add_argument("--force-tag", action="store_true", help="move an existing release tag to the new content")
     build.add_argument("--no-progress", action="store_true", help="no progress bars")
+    build.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     build.set_defaults(func=_cmd_build)
 
     run_ = sub.add_parser("run", help="fine-tune and evaluate a model on a suite's tasks (AutoBench)")
@@ -583,6 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                                "than memory); validation and test are held in memory")
     run_.add_argument("--overwrite", action="store_true", help="recompute units that are already done")
     run_.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run_.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     run_.set_defaults(func=_cmd_run)
 
     compare_ = sub.add_parser("compare", help="is model A better than model B? paired tests on the saved "
@@ -632,6 +655,7 @@ def build_parser() -> argparse.ArgumentParser:
             continue
         p.add_argument("--shards", type=POSITIVE_INT, default=1, help="split the grid into N shards (stable hash)")
         p.add_argument("--no-progress", action="store_true", help="no progress bars")
+        p.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
         if name == "run":
             p.add_argument("--shard-index", type=int, default=0, help="which shard to run (0-based)")
         else:
@@ -657,6 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--hub-root", help="local hub folder (default: $GFMBENCH_HOME/hub)")
     audit.add_argument("--push-to-hub", action="store_true", help="with --publish: the Hub at HF_ENDPOINT")
     audit.add_argument("--no-progress", action="store_true", help="no progress bars")
+    audit.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     audit.set_defaults(func=_cmd_audit)
 
     structure = sub.add_parser("structure", help="RNA secondary structure: decode a fine-tuned model's predictions "
@@ -764,7 +789,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+    quiet = _apply_quiet(args)
+    logging.basicConfig(level=logging.ERROR if quiet else logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         from gfmbench.hub.routing import needs_local_hub

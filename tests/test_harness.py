@@ -186,6 +186,14 @@ def test_other_settings_compute_new_units_and_cards_cover_every_seed_on_disk(hub
     assert "0 unit(s) run, 2 reused" in again.stdout, again.stderr[-3000:]  # the first recipe is still reusable
 
 
+def test_quiet_prints_only_the_results(hub, demo_run: Path) -> None:
+    _, _, env = hub
+    proc = gfm_run(env, "--model", "gfmbench/tiny-random-bert-nt", "--tasks", "SSP_Archive2", "--seeds", "0", "1",
+                   "--output-dir", str(demo_run), "--quiet")
+    assert proc.returncode == 0 and "0 unit(s) run, 2 reused" in proc.stdout
+    assert proc.stderr.strip() == "" and "it/s" not in proc.stdout, proc.stderr[-2000:]
+
+
 def test_ctrl_c_says_what_was_kept_and_how_to_resume(hub, tmp_path: Path) -> None:
     _, _, env = hub
     proc = subprocess.Popen([*RUN, "--model", "gfmbench/tiny-random-bert-nt", "--tasks", "SSP_Archive2",

@@ -196,6 +196,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         card_seeds = sorted({r.key.seed for r in report.card_units()})
         print(f"cards: {card_folder(report)} (every unit of this recipe in the store: seeds "
               f"{', '.join(map(str, card_seeds))})")
+    for repo, commit in report.pushed.items():
+        what = "result units and the aggregated table" if repo != report.model.model_id else ".eval_results/"
+        print(f"pushed: {repo} @ {commit[:12]} ({what})")
     return 0
 
 

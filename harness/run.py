@@ -83,6 +83,7 @@ class RunReport:
 
     recipes: dict[str, str] = field(default_factory=dict)  # task config -> the recipe id this run gives it
     revisions: dict[str, str] = field(default_factory=dict)  # task config -> the dataset commit this run used
+    pushed: dict[str, str] = field(default_factory=dict)  # repo -> commit of what --push-to published
 
     @property
     def model_folder(self) -> Path:
@@ -350,5 +351,5 @@ def run(config: RunConfig) -> RunReport:
 
         from gfmbench.hub.publish import select_backend
 
-        push_results(report, config.push_to, select_backend(to_hub=config.push_to_hub))
+        report.pushed = push_results(report, config.push_to, select_backend(to_hub=config.push_to_hub))
     return report

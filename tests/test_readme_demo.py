@@ -43,6 +43,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert "SSP_Archive2     608    76          82" in out  # the build summary
     assert "num_rows: 608" in out and "num_rows: 82" in out  # loaded back through the local hub
     assert re.search(r"SSP_Archive2\s+2\s+\d\.\d{4} ± \d\.\d{4}", out), out[-2000:]  # the results table
+    assert "pushed: gfmbench/results @" in out and "pushed: gfmbench/tiny-random-bert-nt @" in out  # where it went
     results = list((tmp_path / "home" / "results").rglob("result.json"))
     assert len(results) == 2 and {json.loads(p.read_text())["key"]["seed"] for p in results} == {0, 1}
     cards = next((tmp_path / "home" / "results").rglob("cards"))

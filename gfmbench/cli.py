@@ -795,6 +795,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet = _apply_quiet(args)
     logging.basicConfig(level=logging.ERROR if quiet else logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    for library in ("huggingface_hub", "datasets", "transformers"):  # they print through handlers of their own:
+        logging.getLogger(library).propagate = False                   # once, not again through ours
     try:
         from gfmbench.hub.routing import needs_local_hub
 

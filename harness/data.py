@@ -70,11 +70,13 @@ def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None
     revision = revision or suite.tag
     if streaming:
         return _streaming_task_data(suite, task, revision)
+    # The exact commit first, then the data at that commit: an unreachable hub fails fast here, and `datasets`
+    # cannot fall back to a cached copy of another version while the unit records this one.
+    sha = dataset_sha(suite.dataset_repo, revision)
     try:
-        ds = datasets.load_dataset(suite.dataset_repo, task.config, revision=revision)
+        ds = datasets.load_dataset(suite.dataset_repo, task.config, revision=sha)
     except (FileNotFoundError, ValueError, ConnectionError, OSError, datasets.exceptions.DatasetNotFoundError) as exc:
         raise MissingDataError(f"{suite.dataset_repo}/{task.config}@{revision} could not be loaded: {exc}") from None
-    sha = dataset_sha(suite.dataset_repo, revision)
     splits = dict(ds)
     if "train" not in splits and need_train:
         raise TaskDataError(f"{task.config}: the dataset at {revision} has no train split (present: "
@@ -97,10 +99,26 @@ def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None
     return TaskData(splits=splits, dataset_revision=sha, validation_source=source)
 
 
+def _card_row_count(repo_id: str, sha: str, config: str, split: str) -> int | None:
+    """A split's row count from the gfmbench card (`gfmbench.num_rows`). `datasets` only knows split sizes of a
+    streamed dataset it has prepared before (its cache), so a first streamed run read them from nowhere."""
+    from huggingface_hub import DatasetCard, hf_hub_download
+
+    try:  # the card at the unit's exact commit (DatasetCard.load takes no revision)
+        card = DatasetCard.load(hf_hub_download(repo_id, "README.md", repo_type="dataset", revision=sha))
+    except Exception:  # noqa: BLE001 - no card, no count: the caller says what is missing
+        return None
+    counts = (card.data.to_dict().get("gfmbench") or {}).get("num_rows") or {}
+    value = (counts.get(config) or {}).get(split)
+    return int(value) if value else None
+
+
 def _streaming_task_data(suite: SuiteSpec, task: TaskSpec, revision: str) -> TaskData:
     import datasets
 
     try:
+        sha = dataset_sha(suite.dataset_repo, revision)  # first: an unreachable hub fails fast
+        # by the revision as given: streamed at a commit sha, datasets (5.2) leaves the card's split sizes out
         streams = datasets.load_dataset(suite.dataset_repo, task.config, revision=revision, streaming=True)
     except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
         raise MissingDataError(f"{suite.dataset_repo}/{task.config}@{revision} could not be loaded: {exc}") from None
@@ -110,13 +128,14 @@ def _streaming_task_data(suite: SuiteSpec, task: TaskSpec, revision: str) -> Tas
                             f"{missing} at {revision} (a validation split cannot be carved from a stream)")
     train = streams["train"]
     rows = info.num_examples if (info := (train.info.splits or {}).get("train")) else None
+    rows = rows or _card_row_count(suite.dataset_repo, sha, task.config, "train")
     if not rows:
         raise TaskDataError(f"{task.config}: the dataset card at {revision} gives no train row count, which "
                             "streaming needs to plan the training steps")
     check_labels(task, train.features)
     held = {name: datasets.Dataset.from_list(list(streams[name]), features=streams[name].features)
             for name in ("validation", "test")}
-    return TaskData(splits={"train": train, **held}, dataset_revision=dataset_sha(suite.dataset_repo, revision),
+    return TaskData(splits={"train": train, **held}, dataset_revision=sha,
                     validation_source="upstream validation split", train_rows=rows)
 
 

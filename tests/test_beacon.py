@@ -34,7 +34,8 @@ def _rows(backend: LocalGitBackend, config: str, split: str) -> list[dict]:
 
 
 def test_the_registry_lists_thirteen_beacon_configs() -> None:
-    proc = subprocess.run([sys.executable, "-m", "gfmbench", "tasks", "--suite", "beacon"], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "gfmbench", "tasks", "--suite", "beacon", "--long"],
+                          capture_output=True,
                           text=True, timeout=60, check=True)
     listed = [line.split()[1] for line in proc.stdout.splitlines()[2:] if line.startswith("beacon")]
     assert len(listed) == 13 and {"contact_map", "splice_site", "crispr_off_target", "SSP_bpRNA"} <= set(listed)

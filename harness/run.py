@@ -262,6 +262,18 @@ def _regime_hyperparameters(hp: Hyperparameters, details: dict[str, Any], regime
     return {"regime": regime, "max_length": hp.max_length, **details[regime]}
 
 
+def _check_reachable(suite: SuiteSpec) -> None:
+    """In Python (not through the CLI, which starts a local hub itself), a suite built into the local hub cannot be
+    read while this process talks to the Hub: say so and how, instead of minutes of retries and a wrong hint."""
+    from gfmbench.hub.routing import needs_local_hub
+
+    if needs_local_hub([(suite.dataset_repo, "dataset")]):
+        raise GfmbenchError(f"{suite.dataset_repo} is in the local hub, but this process talks to the Hub: run the "
+                            "script as `gfmbench hub exec -- python SCRIPT`, or export HF_ENDPOINT as printed by "
+                            "`gfmbench hub serve`, before huggingface_hub is imported (GFMBENCH_HUB=hub reads the "
+                            "Hub's copy instead)")
+
+
 def run(config: RunConfig) -> RunReport:
     from gfmbench.progress import library_progress
 
@@ -269,6 +281,7 @@ def run(config: RunConfig) -> RunReport:
         raise GfmbenchError(f"unknown regime {config.regime!r}; choose one of {', '.join(REGIMES)}")
     library_progress(config.progress)
     suite = get_suite(config.suite)
+    _check_reachable(suite)
     tasks = resolve_tasks(suite, config.tasks)
     if config.regime == "zeroshot":
         tasks = zeroshot_tasks(tasks)

@@ -245,3 +245,15 @@ def test_repos_are_read_where_they_live(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv(ROUTED, "1")  # inside the command run against the local hub:
     assert remote_source("gfmbench/rgb", "dataset") is None  # the local suite from the local hub
     assert remote_source("InstaDeepAI/nt-v2", "model")[0] == HUB_ENDPOINT  # the published model from the Hub
+
+
+def test_the_python_api_says_how_to_reach_a_suite_built_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gfmbench.errors import GfmbenchError
+    from gfmbench.harness.run import RunConfig, run
+
+    monkeypatch.setenv("GFMBENCH_HUB_ROOT", str(tmp_path))
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    monkeypatch.delenv("GFMBENCH_HUB_ROUTED", raising=False)
+    (tmp_path / "datasets" / "gfmbench" / "rgb").mkdir(parents=True)
+    with pytest.raises(GfmbenchError, match=r"gfmbench/rgb is in the local hub.*gfmbench hub exec -- python SCRIPT"):
+        run(RunConfig(model="org/m", suite="rgb", tasks=["SSP_Archive2"]))

@@ -43,7 +43,7 @@ api = HfApi()  # what users and libraries call without a revision, as on the Hub
 out["info_main"] = api.dataset_info("gfmbench/rgb").sha
 out["files"] = "README.md" in api.list_repo_files("gfmbench/rgb", repo_type="dataset")
 out["refs"] = [t.name for t in api.list_repo_refs("gfmbench/rgb", repo_type="dataset").tags]
-out["exists"] = [api.repo_exists("gfmbench/rgb", repo_type="dataset"), api.repo_exists("gfmbench/nope", repo_type="dataset")]
+out["exists"] = [api.repo_exists(repo, repo_type="dataset") for repo in ("gfmbench/rgb", "gfmbench/nope")]
 print(json.dumps(out))
 """
 

@@ -745,12 +745,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _command_repos(args: argparse.Namespace) -> list[tuple[str, str]]:
     """The hub repos a command reads ((repo id, "dataset" | "model")): where they live decides whether it runs
     against a local hub started for it (gfmbench.hub.routing)."""
-    from gfmbench.models.registry import registry_spec
+    from gfmbench.harness.models import keyed_model_id
     from gfmbench.suites.registry import get_suite
 
     def model(spec: str) -> list[tuple[str, str]]:
-        name = registry_spec(spec)[0]
-        return [] if Path(name).expanduser().exists() else [(name.partition("@")[0], "model")]
+        name = keyed_model_id(spec)
+        return [] if Path(name).expanduser().exists() else [(name, "model")]
 
     func = args.func
     if func is _cmd_run:

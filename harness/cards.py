@@ -194,6 +194,20 @@ def card_folder(report: RunReport) -> Path:
     return report.model_folder / "cards"
 
 
+def _card_summaries(folder: Path) -> list[dict[str, Any]]:
+    """The rows of every `summary-*.json` in the card folder (all suites and regimes run for this model). Summaries
+    written before this format, or unreadable ones, are left out of the model card with a warning naming them."""
+    rows = []
+    for path in sorted(folder.glob("summary-*.json")):
+        try:
+            found = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            log.warning("%s: unreadable summary (%s); left out of the model card", path, exc)
+            continue
+        rows += [row for row in found if isinstance(row, dict) and "regime" in row] if isinstance(found, list) else []
+    return rows
+
+
 def write_cards(report: RunReport) -> Path | None:
     """Write the cards from the results store (every unit of this model, suite, regime and recipe, whichever
     command ran it): `.eval_results/<stem>.yaml`, `summary-<stem>.json`, `results-<stem>.parquet`, and `README.md`
@@ -209,9 +223,7 @@ def write_cards(report: RunReport) -> Path | None:
     # NaN (the std of a single seed) is not JSON: write null
     atomic_write(folder / f"summary-{report.card_stem}.json", json.dumps(_nan_to_none(summary), indent=2) + "\n")
     write_parquet(aggregate_rows(results), folder / f"results-{report.card_stem}.parquet")
-    summaries = [row for path in sorted(folder.glob("summary-*.json")) for row in json.loads(path.read_text())
-                 if isinstance(row, dict) and "regime" in row]  # summaries written before this format are skipped
-    atomic_write(folder / "README.md", model_card(report.model, summaries, results))
+    atomic_write(folder / "README.md", model_card(report.model, _card_summaries(folder), results))
     return folder
 
 

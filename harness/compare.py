@@ -16,7 +16,7 @@ from typing import Any
 
 from gfmbench.errors import GfmbenchError
 from gfmbench.harness.results import RESULT_FILE, UnitResult, read_predictions, read_unit
-from gfmbench.harness.summary import preferred_group
+from gfmbench.harness.summary import preferred_group, unit_fields
 
 
 @dataclass(frozen=True)
@@ -27,15 +27,12 @@ class Side:
     model: str
     regime: str = "finetune"
 
-    def matches(self, result: UnitResult) -> bool:
-        from gfmbench.models.registry import registry_spec
+    def identity(self) -> tuple[str, str]:
+        """(model id as units are keyed, content-digest prefix or "")."""
+        from gfmbench.harness.models import keyed_model_id, parse_model_spec
 
-        name, _, content = self.model.partition("@")
-        if Path(self.model).exists():
-            name, content = self.model, ""
-        model_id = registry_spec(name)[0].partition("@")[0]
-        return (result.key.model_id == model_id and result.key.model_content.startswith(content)
-                and result.key.regime == self.regime)
+        name, content = parse_model_spec(self.model)  # `@` after an id is a content prefix here, not a revision
+        return keyed_model_id(name), content or ""
 
 
 @dataclass
@@ -64,9 +61,11 @@ class TaskComparison:
 
 def _units(store: Path, suite: str, side: Side) -> dict[str, list[tuple[Path, UnitResult]]]:
     found: dict[str, list[tuple[Path, UnitResult]]] = {}
+    model_id, content = side.identity()
     for path in sorted(store.glob(f"*/{suite}/*/{side.regime}-*/{RESULT_FILE}")):
         result = read_unit(path.parent)
-        if result is not None and side.matches(result):
+        if result is not None and result.key.model_id == model_id and \
+                result.key.model_content.startswith(content) and result.key.regime == side.regime:
             found.setdefault(result.key.task, []).append((path.parent, result))
     contents = {r.key.model_content[:12] for units in found.values() for _, r in units}
     if len(contents) > 1:
@@ -76,14 +75,17 @@ def _units(store: Path, suite: str, side: Side) -> dict[str, list[tuple[Path, Un
 
 
 def _chosen(units: list[tuple[Path, UnitResult]]) -> list[tuple[Path, UnitResult]]:
-    folders = {id(r): folder for folder, r in units}
-    return [(folders[id(r)], r) for r in preferred_group([r for _, r in units])]
+    return preferred_group(units, lambda unit: unit_fields(unit[1]))
 
 
 def _metric_inputs(task: Any, folder: Path, result: UnitResult) -> tuple[dict[str, int], Any, list[Any], list[Any]]:
     from gfmbench.harness.scoring import prepared_metric
 
-    rows = read_predictions(folder, result)
+    try:
+        rows = read_predictions(folder, result)
+    except (OSError, ValueError) as exc:  # pyarrow's errors are both kinds
+        raise GfmbenchError(f"{folder / result.predictions_file}: unreadable predictions ({exc}); rerun the unit "
+                            "with --overwrite") from None
     metric, references, predictions = prepared_metric(task, task.primary_metric, rows)
     return {row["id"]: i for i, row in enumerate(rows)}, metric, references, predictions
 

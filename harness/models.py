@@ -47,6 +47,14 @@ def parse_model_spec(spec: str) -> tuple[str, str | None]:
     return spec, None
 
 
+def keyed_model_id(spec: str) -> str:
+    """The `model_id` a `--model` value's units are keyed by (registry names become their Hub id; the revision is
+    not part of it; a folder stays as given), without fetching anything."""
+    from gfmbench.models.registry import registry_spec
+
+    return parse_model_spec(registry_spec(spec)[0])[0]
+
+
 NOT_MODEL_FILES = ("README.md", ".gitattributes", ".eval_results/")
 
 

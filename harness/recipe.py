@@ -11,6 +11,8 @@ What is in a recipe, per regime:
   accumulation, streaming);
 - probe: the max length, the regularisation grid and the fit-size cap;
 - zero-shot: the max length and the task's zero-shot scoring rule;
+- when set, `allow_unloaded_weights` (a unit whose weights check was overridden is never reused for a run that
+  would have refused the checkpoint);
 - always: `SCORING_VERSION`, bumped whenever a change to the harness changes scores (metric inputs, alignment,
   prediction rows), so units scored the old way are not reused as if they were new.
 

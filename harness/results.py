@@ -26,6 +26,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def model_folder(root: Path, model_id: str, model_content: str) -> Path:
+    """A model's folder in the results store, `<root>/<model>@<content12>`, with the model id made path-safe."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "__", model_id).strip("_") or "model"
+    return root / f"{safe}@{model_content[:12]}"
+
+
 class UnitKey(_Strict):
     """What identifies a run unit: the same key means the same experiment, so its result can be reused."""
 
@@ -44,10 +50,9 @@ class UnitKey(_Strict):
     def folder(self, root: Path) -> Path:
         """`<root>/<model>@<content12>/<suite>/<task>/<regime>-<recipe10>-seed<k>` with the model id made
         path-safe; units written before recipes live in `<regime>-seed<k>`."""
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "__", self.model_id).strip("_") or "model"
         leaf = f"{self.regime}-{self.recipe_id[:10]}-seed{self.seed}" if self.recipe_id else \
             f"{self.regime}-seed{self.seed}"
-        return root / f"{safe}@{self.model_content[:12]}" / self.suite / self.task / leaf
+        return model_folder(root, self.model_id, self.model_content) / self.suite / self.task / leaf
 
     def same_experiment(self, other: UnitKey) -> bool:
         """Equal but for the commit the model was fetched at (a card-only commit does not change the model)."""

@@ -85,13 +85,14 @@ class RunReport:
     revisions: dict[str, str] = field(default_factory=dict)  # task config -> the dataset commit this run used
     pushed: dict[str, str] = field(default_factory=dict)  # repo -> commit of what --push-to published
 
+    _card_units: list[UnitResult] | None = field(default=None, repr=False)  # read once from the store
+
     @property
     def model_folder(self) -> Path:
         """The model's folder in the results store (`<model>@<content12>`)."""
-        key = UnitKey(model_id=self.model.model_id, model_sha=self.model.sha, model_content=self.model.content_id,
-                      dataset_repo=self.suite.dataset_repo, dataset_revision="-", suite=self.suite.name, task="-",
-                      seed=0, regime=self.regime)  # type: ignore[arg-type]
-        return key.folder(self.output_dir).parents[2]
+        from gfmbench.harness.results import model_folder
+
+        return model_folder(self.output_dir, self.model.model_id, self.model.content_id)
 
     def summary(self) -> list[dict[str, Any]]:
         """This command's units per task (see harness.summary.summarise)."""
@@ -105,9 +106,11 @@ class RunReport:
         from gfmbench.harness.results import store_units
         from gfmbench.harness.summary import card_results
 
-        stored = [r for _, r in store_units(self.model_folder, self.suite.name, self.regime)
-                  if r.key.model_content == self.model.content_id]
-        return card_results(stored, self.recipes, self.revisions)
+        if self._card_units is None:  # the cards, the push and the CLI's last lines all ask: scan the store once
+            stored = [r for _, r in store_units(self.model_folder, self.suite.name, self.regime)
+                      if r.key.model_content == self.model.content_id]
+            self._card_units = card_results(stored, self.recipes, self.revisions)
+        return self._card_units
 
 
 def default_output_dir() -> Path:
@@ -161,8 +164,11 @@ def recipe_settings(suite: SuiteSpec, task: TaskSpec, config: RunConfig, hp: Hyp
         own = {"max_length": hp.max_length, **zeroshot_settings(task)}
     else:
         own = hp.as_dict()
+    # a unit run with the weights check overridden is its own experiment: a later run that would have refused the
+    # checkpoint must not reuse it (keyed only when set, so ordinary recipes keep their ids)
+    forced = {"allow_unloaded_weights": True} if config.allow_unloaded_weights else {}
     return {"regime": config.regime, **own, "validation_fraction": suite.training_for(task).validation_fraction,
-            "scoring_version": SCORING_VERSION}
+            **forced, "scoring_version": SCORING_VERSION}
 
 
 def task_recipes(suite: SuiteSpec, config: RunConfig) -> dict[str, tuple[str, dict[str, Any]]]:

@@ -53,23 +53,16 @@ def summarise(suite: SuiteSpec, results: list[UnitResult]) -> list[dict[str, Any
 
 def card_results(units: list[UnitResult], recipes: dict[str, str],
                  revisions: dict[str, str] | None = None) -> list[UnitResult]:
-    """The units a card covers: per task, every unit on disk of the recipe `recipes[task]` at one dataset revision
-    (the run's, where it ran the task; else the revision of the newest such unit), one unit per seed (the newest)."""
+    """The units a card covers: per task, the units on disk of the recipe `recipes[task]`, at the run's dataset
+    revision where it ran the task, chosen as a leaderboard cell chooses (`preferred_group`)."""
     revisions = revisions or {}
     by_task: dict[str, list[UnitResult]] = defaultdict(list)
     for r in units:
-        if recipes.get(r.key.task) is not None and r.key.recipe_id == recipes[r.key.task]:
-            by_task[r.key.task].append(r)
-    chosen: list[UnitResult] = []
-    for task, mine in by_task.items():
-        newest_first = sorted(mine, key=lambda r: r.timestamp, reverse=True)
-        revision = revisions.get(task) or newest_first[0].key.dataset_revision
-        seeds: dict[int, UnitResult] = {}
-        for r in newest_first:
-            if r.key.dataset_revision == revision:
-                seeds.setdefault(r.key.seed, r)
-        chosen += [seeds[s] for s in sorted(seeds)]
-    return chosen
+        task = r.key.task
+        if recipes.get(task) is not None and r.key.recipe_id == recipes[task] and \
+                r.key.dataset_revision == revisions.get(task, r.key.dataset_revision):
+            by_task[task].append(r)
+    return [r for mine in by_task.values() for r in preferred_group(mine)]
 
 
 T = TypeVar("T")

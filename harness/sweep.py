@@ -116,7 +116,7 @@ def status(spec: SweepSpec) -> list[dict[str, Any]]:
     or missing."""
     from gfmbench.harness.results import RESULT_FILE, read_unit
     from gfmbench.harness.run import RunConfig, task_recipes
-    from gfmbench.models.registry import registry_spec
+    from gfmbench.harness.models import keyed_model_id
     from gfmbench.suites.registry import get_suite
 
     store = _store(spec)
@@ -136,8 +136,7 @@ def status(spec: SweepSpec) -> list[dict[str, Any]]:
             recipes[(unit.model, unit.suite)] = task_recipes(
                 get_suite(unit.suite), RunConfig(model=unit.model, suite=unit.suite, regime=spec.regime, **options))
         expected = recipes[(unit.model, unit.suite)].get(unit.task, (None, {}))[0]
-        model_id = registry_spec(unit.model)[0].partition("@")[0] if "@" in unit.model or \
-            not Path(unit.model).exists() else unit.model
+        model_id = keyed_model_id(unit.model)
         row: dict[str, Any] = {**asdict(unit), "state": "missing", "error": ""}
         if (model_id, unit.suite, unit.task, unit.seed, expected) in done:
             row["state"] = "done"

@@ -257,3 +257,13 @@ def test_the_python_api_says_how_to_reach_a_suite_built_here(tmp_path: Path, mon
     (tmp_path / "datasets" / "gfmbench" / "rgb").mkdir(parents=True)
     with pytest.raises(GfmbenchError, match=r"gfmbench/rgb is in the local hub.*gfmbench hub exec -- python SCRIPT"):
         run(RunConfig(model="org/m", suite="rgb", tasks=["SSP_Archive2"]))
+
+
+def test_an_overridden_weights_check_is_its_own_recipe() -> None:
+    from gfmbench.harness.run import RunConfig, task_recipes
+
+    plain = task_recipes(get_suite("rgb"), RunConfig(model="org/m", suite="rgb"))["SSP_Archive2"]
+    forced = task_recipes(get_suite("rgb"), RunConfig(model="org/m", suite="rgb",
+                                                      allow_unloaded_weights=True))["SSP_Archive2"]
+    assert plain[0] != forced[0] and forced[1]["allow_unloaded_weights"] is True
+    assert "allow_unloaded_weights" not in plain[1]  # ordinary recipes keep their ids

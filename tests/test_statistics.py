@@ -216,3 +216,15 @@ def test_pairs_without_predictions_are_marked_untested_not_tied(tmp_path: Path) 
     frame, _, _ = _frame(read_units(table), Filters(), significance=report)
     cells = [c for column in frame.columns if "/" in column for c in frame[column]]
     assert any(c.endswith(MARK_UNTESTED) for c in cells) and not any(c.endswith(MARK_TIED) for c in cells)
+
+
+def test_compare_names_an_unreadable_predictions_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from gfmbench.cli import main
+
+    store, _ = _store(tmp_path)
+    victim = next(store.glob("org__shuffled-labels@*/gue/EMP_H3/*-seed1/predictions.parquet"))
+    victim.write_bytes(b"not parquet")
+    assert main(["compare", "org/trained", "org/shuffled-labels", "--suite", "gue", "--output-dir", str(store),
+                 "--resamples", "50"]) == 2
+    err = capsys.readouterr().err
+    assert str(victim) in err and "unreadable predictions" in err and "Traceback" not in err

@@ -172,6 +172,7 @@ def significance_report(cards: list[Card], rows: list[dict[str, Any]], root: Pat
     """Per task column, every model against the task's best model: a paired permutation test on the same test
     examples and seeds (harness.compare.compare_task); `tied_with_best` true where the difference is not
     significant at 0.05, None where the pair cannot be tested (`reason` says why: no claim either way). And across the tasks every model has: average ranks, Friedman + Nemenyi."""
+    from gfmbench.errors import GfmbenchError
     from gfmbench.harness.compare import compare_task
     from gfmbench.metrics.functional import MetricInputError
     from gfmbench.metrics.significance import friedman_nemenyi
@@ -197,7 +198,7 @@ def significance_report(cards: list[Card], rows: list[dict[str, Any]], root: Pat
             try:
                 result = compare_task(task, by_cell[(other["key"], column)], by_cell[(best["key"], column)],
                                       n_resamples=n_resamples)
-            except (MetricInputError, OSError, ValueError) as exc:
+            except (GfmbenchError, OSError, ValueError) as exc:  # e.g. no predictions; metric input errors too
                 entry.update(tied_with_best=None, reason=f"not testable: {exc}")
             else:
                 if result.skipped:

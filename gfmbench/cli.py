@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 from gfmbench._version import __version__
 from gfmbench.errors import GfmbenchError
+from gfmbench.hub.routing import repos_of
 
 
 def _built_splits(repo_id: str) -> dict[str, dict[str, int]] | None:
@@ -459,22 +459,13 @@ def _cmd_hub_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_hub_exec(args: argparse.Namespace) -> int:
-    from gfmbench.hub.server import local_hub, stop_on_sigterm
+    from gfmbench.hub.routing import run_against_local_hub
 
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         raise GfmbenchError("hub exec: give a command after --, e.g. gfmbench hub exec -- python script.py")
-    with stop_on_sigterm() as guard, local_hub(root=args.root, port=args.port) as hub:  # killed: the hub stops
-        print(f"HF_ENDPOINT={hub.endpoint}", file=sys.stderr, flush=True)
-        process = None
-        try:
-            with guard.deferred():  # a SIGTERM while the child starts is raised once its handle exists
-                process = subprocess.Popen(command, env=hub.env())  # noqa: S603 - the user's command
-            return process.wait()
-        finally:
-            if process is not None and process.poll() is None:  # interrupted: the command goes with the hub
-                process.kill()
-                process.wait()
+    return run_against_local_hub(command, root=args.root, port=args.port,
+                                 announce=lambda hub: print(f"HF_ENDPOINT={hub.endpoint}", file=sys.stderr, flush=True))
 
 
 def _ranged(kind: type, low: float | None = None, high: float | None = None, high_open: bool = False,
@@ -529,6 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     parser.add_argument("-q", "--quiet", dest="global_quiet", action="store_true", help=QUIET_HELP)
+    parser.set_defaults(repos=lambda args: [])  # the hub repos a command reads decide where it runs (main)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     tasks = sub.add_parser("tasks", help="list the task registry as a table")
@@ -548,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--allow-unloaded-weights", action="store_true", help="report instead of stopping when "
                                                                              "checkpoint weights are not loaded")
     check.add_argument("--json", action="store_true", help="the report as JSON")
-    check.set_defaults(func=_cmd_models)
+    check.set_defaults(func=_cmd_models, repos=lambda a: repos_of(models=[a.model]))
 
     build = sub.add_parser("build", help="build a suite's dataset repo from its upstream raw release")
     build.add_argument("suite", help="suite name (e.g. rgb)")
@@ -609,7 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--overwrite", action="store_true", help="recompute units that are already done")
     run_.add_argument("--no-progress", action="store_true", help="no progress bars")
     run_.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
-    run_.set_defaults(func=_cmd_run)
+    run_.set_defaults(func=_cmd_run, repos=lambda a: repos_of([a.suite], [a.model]))
 
     compare_ = sub.add_parser("compare", help="is model A better than model B? paired tests on the saved "
                                               "predictions of the results store")
@@ -685,7 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--push-to-hub", action="store_true", help="with --publish: the Hub at HF_ENDPOINT")
     audit.add_argument("--no-progress", action="store_true", help="no progress bars")
     audit.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
-    audit.set_defaults(func=_cmd_audit)
+    audit.set_defaults(func=_cmd_audit, repos=lambda a: repos_of([a.suite]))
 
     structure = sub.add_parser("structure", help="RNA secondary structure: decode a fine-tuned model's predictions "
                                                    "into valid dot-brackets and compare with ViennaRNA")
@@ -723,6 +715,8 @@ def build_parser() -> argparse.ArgumentParser:
     board_serve.add_argument("--port", type=PORT, help="default 7860")
     board_build.set_defaults(func=_cmd_leaderboard_build)
     board_serve.set_defaults(func=_cmd_leaderboard_serve)
+    for p in (board_build, board_serve, board_show):
+        p.set_defaults(repos=lambda a: [(a.results_repo, "dataset")] if a.results_repo else [])
 
     hub = sub.add_parser("hub", help="the local hub (a folder of git repos served like huggingface.co)")
     hub_sub = hub.add_subparsers(dest="hub_command", required=True, metavar="ACTION")
@@ -742,52 +736,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command_repos(args: argparse.Namespace) -> list[tuple[str, str]]:
-    """The hub repos a command reads ((repo id, "dataset" | "model")): where they live decides whether it runs
-    against a local hub started for it (gfmbench.hub.routing)."""
-    from gfmbench.harness.models import keyed_model_id
-    from gfmbench.suites.registry import get_suite
-
-    def model(spec: str) -> list[tuple[str, str]]:
-        name = keyed_model_id(spec)
-        return [] if Path(name).expanduser().exists() else [(name, "model")]
-
-    func = args.func
-    if func is _cmd_run:
-        return [(get_suite(args.suite).dataset_repo, "dataset"), *model(args.model)]
-    if func is _cmd_audit:
-        return [(get_suite(args.suite).dataset_repo, "dataset")]
-    if func is _cmd_sweep_run:
-        return [*((get_suite(s).dataset_repo, "dataset") for s in args.suites), *(r for m in args.models
-                                                                                 for r in model(m))]
-    if func in (_cmd_leaderboard_build, _cmd_leaderboard_serve, _cmd_leaderboard_show) and args.results_repo:
-        return [(args.results_repo, "dataset")]
-    if func is _cmd_models_check:
-        return model(args.model)
-    return []
-
-
-def _run_against_local_hub(argv: Sequence[str]) -> int:
-    """Run this same command again in a child pointed at a local hub server started for it, then stop the server."""
-    from gfmbench.hub.routing import local_hub_environment
-    from gfmbench.hub.server import local_hub, stop_on_sigterm
-
-    with stop_on_sigterm() as guard, local_hub() as hub:
-        logging.getLogger(__name__).info("reading local repos through a local hub at %s", hub.endpoint)
-        process = None
-        try:
-            with guard.deferred():
-                process = subprocess.Popen([sys.executable, "-m", "gfmbench", *argv],  # noqa: S603 - ourselves
-                                           env=local_hub_environment(hub.env()))
-            return process.wait()
-        except KeyboardInterrupt:  # the child got the Ctrl-C too and says what was kept
-            return process.wait() if process is not None else 130
-        finally:
-            if process is not None and process.poll() is None:
-                process.kill()
-                process.wait()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -798,10 +746,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for library in ("huggingface_hub", "datasets", "transformers"):  # they print through handlers of their own:
         logging.getLogger(library).propagate = False                   # once, not again through ours
     try:
-        from gfmbench.hub.routing import needs_local_hub
+        from gfmbench.hub.routing import needs_local_hub, run_against_local_hub
 
-        if needs_local_hub(_command_repos(args)):
-            return _run_against_local_hub(argv)
+        if needs_local_hub(args.repos(args)):  # each command declares the repos it reads (set_defaults)
+            return run_against_local_hub([sys.executable, "-m", "gfmbench", *argv])
         return int(args.func(args))
     except GfmbenchError as exc:
         if args.debug:

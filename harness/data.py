@@ -45,19 +45,26 @@ class TaskData:
 
 
 def dataset_sha(repo_id: str, revision: str) -> str:
-    """The exact commit behind `revision`; asked of the hub, so an unreachable hub is a clear error here."""
+    """The exact commit behind `revision`; asked of the hub, so an unreachable hub is a clear error here (at once
+    when it cannot be reached at all, not after retries)."""
     from huggingface_hub import HfApi, constants
 
+    from gfmbench.hub.routing import is_local, unreachable
+
+    def refused(reason: str) -> MissingDataError:
+        advice = ("it is in the local hub, which GFMBENCH_HUB=hub leaves out: unset GFMBENCH_HUB (auto) or set it "
+                  "to local" if is_local(repo_id, "dataset") and constants.ENDPOINT.rstrip("/").endswith(
+                      "huggingface.co") else "finished units are kept; rerun when it is back, or build the suite "
+                  "here (`gfmbench build SUITE`; it is then read from the local hub)")
+        return MissingDataError(f"{repo_id}@{revision}: the hub at {constants.ENDPOINT} {reason}; {advice}")
+
+    why = unreachable()
+    if why is not None:
+        raise refused(f"cannot be reached ({why})")
     try:
         return HfApi().dataset_info(repo_id, revision=revision).sha
     except Exception as exc:  # HTTP errors and transport errors (connection refused, timeouts) alike
-        from gfmbench.hub.routing import is_local
-
-        advice = ("it is in the local hub, which GFMBENCH_HUB=hub leaves out: unset GFMBENCH_HUB (auto) or set it "
-                  "to local" if is_local(repo_id, "dataset") and constants.ENDPOINT.rstrip("/").endswith(
-                      "huggingface.co") else "finished units are kept, rerun when it is back")
-        raise MissingDataError(f"{repo_id}@{revision}: the hub at {constants.ENDPOINT} did not answer "
-                               f"({type(exc).__name__}: {exc}); {advice}") from None
+        raise refused(f"did not answer ({type(exc).__name__}: {exc})") from None
 
 
 def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None, seed: int = 0,

@@ -89,14 +89,20 @@ def resolve_model(spec: str, revision: str | None = None) -> ResolvedModel:
         digest = content_id(path)
         return ResolvedModel(model_id=str(path), revision=None, sha=digest, path=path.resolve(), content_id=digest)
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+    from huggingface_hub.errors import (HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError,
+                                        RevisionNotFoundError)
 
-    from gfmbench.hub.routing import remote_source, where
+    from gfmbench.hub.routing import remote_source, unreachable, where
 
     endpoint, cache_dir = remote_source(name, "model") or (None, None)  # a Hub model in a local-hub command
+    offline = unreachable(endpoint)  # offline: the cached snapshot, or one clear error, not minutes of retries
     try:
         local = Path(snapshot_download(name, revision=revision, repo_type="model", endpoint=endpoint,
-                                       cache_dir=cache_dir))
+                                       cache_dir=cache_dir, local_files_only=offline is not None))
+    except LocalEntryNotFoundError:
+        raise ModelError(f"model {name}@{revision or 'main'} cannot be fetched from {where(name, 'model')}: "
+                         f"{offline or 'the hub did not answer'}, and it is not in the cache; pass a local model "
+                         "folder, publish the model to the local hub, or rerun when the hub can be reached") from None
     except RevisionNotFoundError:
         raise ModelError(f"model {name!r} has no revision {revision!r}") from None
     except RepositoryNotFoundError:

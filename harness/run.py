@@ -268,26 +268,19 @@ def _regime_hyperparameters(hp: Hyperparameters, details: dict[str, Any], regime
     return {"regime": regime, "max_length": hp.max_length, **details[regime]}
 
 
-def _check_reachable(suite: SuiteSpec) -> None:
-    """In Python (not through the CLI, which starts a local hub itself), a suite built into the local hub cannot be
-    read while this process talks to the Hub: say so and how, instead of minutes of retries and a wrong hint."""
-    from gfmbench.hub.routing import needs_local_hub
-
-    if needs_local_hub([(suite.dataset_repo, "dataset")]):
-        raise GfmbenchError(f"{suite.dataset_repo} is in the local hub, but this process talks to the Hub: run the "
-                            "script as `gfmbench hub exec -- python SCRIPT`, or export HF_ENDPOINT as printed by "
-                            "`gfmbench hub serve`, before huggingface_hub is imported (GFMBENCH_HUB=hub reads the "
-                            "Hub's copy instead)")
-
-
 def run(config: RunConfig) -> RunReport:
+    """Run (or reuse) every unit of the config and write the cards. The repos are read where they live, as on the
+    command line: when the suite (or model) is in the local hub and this process talks to the Hub, the run happens
+    in a child process against a local hub started for it (gfmbench.hub.routing), and its report comes back."""
+    from gfmbench.hub.routing import call_against_local_hub, needs_local_hub, repos_of
     from gfmbench.progress import library_progress
 
     if config.regime not in REGIMES:
         raise GfmbenchError(f"unknown regime {config.regime!r}; choose one of {', '.join(REGIMES)}")
-    library_progress(config.progress)
     suite = get_suite(config.suite)
-    _check_reachable(suite)
+    if needs_local_hub(repos_of([config.suite], [config.model])):
+        return call_against_local_hub(run, config)
+    library_progress(config.progress)
     tasks = resolve_tasks(suite, config.tasks)
     if config.regime == "zeroshot":
         tasks = zeroshot_tasks(tasks)

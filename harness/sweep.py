@@ -86,8 +86,14 @@ def _failure_path(spec: SweepSpec, unit: SweepUnit) -> Path:
 
 
 def run_shard(spec: SweepSpec, shards: int = 1, index: int = 0) -> dict[str, int]:
-    """Run one shard's units in this process; returns counts of run / reused / failed units."""
+    """Run one shard's units in this process (in a child against a local hub started for the shard when the grid
+    reads local repos: a submitted shard routes itself where it runs); returns counts of run / reused / failed
+    units."""
     from gfmbench.harness.run import RunConfig, run
+    from gfmbench.hub.routing import call_against_local_hub, needs_local_hub, repos_of
+
+    if needs_local_hub(repos_of(spec.suites, spec.models)):
+        return call_against_local_hub(run_shard, spec, shards, index)
 
     counts = {"run": 0, "reused": 0, "failed": 0}
     mine = spec.shard(shards, index)

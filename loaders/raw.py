@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from gfmbench.config import raw_cache_dir, raw_root
-from gfmbench.errors import ChecksumError, ConfigError, DataFormatError, MissingDataError
+from gfmbench.errors import ChecksumError, ConfigError, DataFormatError, HubError, MissingDataError
 from gfmbench.suites.schema import SuiteSpec
 
 log = logging.getLogger(__name__)
@@ -96,11 +96,25 @@ def download_release(suite: SuiteSpec, verification: Verification = "all_checks"
     up = suite.upstream
     if not up.hub_repo or not up.archive:
         raise ConfigError(f"suite {suite.name!r} declares no download location; pass --raw-dir")
-    from huggingface_hub import hf_hub_download
+    from huggingface_hub import constants, hf_hub_download
+    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+
+    from gfmbench.hub.routing import unreachable
 
     target = raw_cache_dir() / suite.name
-    archive = Path(hf_hub_download(up.hub_repo, up.archive, repo_type=up.hub_repo_type, endpoint=endpoint,
-                                   cache_dir=str(raw_cache_dir() / "downloads")))
+    offline = unreachable(endpoint)  # offline: the cached archive, or one clear error, not minutes of retries
+    source = f"{endpoint or constants.ENDPOINT}/{up.hub_repo_type}s/{up.hub_repo} ({up.archive})"
+    advice = (f"pass --raw-dir with an upstream copy of {suite.name}, or set HF_ENDPOINT to a mirror holding "
+              f"{up.hub_repo}")
+    try:
+        archive = Path(hf_hub_download(up.hub_repo, up.archive, repo_type=up.hub_repo_type, endpoint=endpoint,
+                                       cache_dir=str(raw_cache_dir() / "downloads"),
+                                       local_files_only=offline is not None))
+    except LocalEntryNotFoundError:
+        raise HubError(f"cannot download suite {suite.name!r} from {source}: {offline or 'the hub did not answer'}"
+                       f", and no copy is cached; {advice}") from None
+    except (HfHubHTTPError, OSError) as exc:
+        raise HubError(f"cannot download suite {suite.name!r} from {source}: {exc}; {advice}") from None
     manifest = ChecksumManifest.for_suite(suite)
     digest = sha256_file(archive)
     if verification == "all_checks" and manifest.archive and digest != manifest.archive:

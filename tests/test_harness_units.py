@@ -247,16 +247,52 @@ def test_repos_are_read_where_they_live(tmp_path: Path, monkeypatch: pytest.Monk
     assert remote_source("InstaDeepAI/nt-v2", "model")[0] == HUB_ENDPOINT  # the published model from the Hub
 
 
-def test_the_python_api_says_how_to_reach_a_suite_built_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_python_call_runs_against_a_local_hub_started_for_it(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python API's routing: the function runs in a child whose HF_ENDPOINT is a local hub (stopped after), with
+    the local hub's own cache; its result comes back, its exceptions are raised here with the child's traceback."""
+    import operator
+    import os
+
     from gfmbench.errors import GfmbenchError
+    from gfmbench.hub.routing import ROUTED, call_against_local_hub
+    from gfmbench.suites.registry import get_suite
+
+    monkeypatch.setenv("GFMBENCH_HUB_ROOT", str(tmp_path))
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    monkeypatch.delenv(ROUTED, raising=False)
+    endpoint = call_against_local_hub(os.getenv, "HF_ENDPOINT")
+    assert endpoint.startswith("http://127.0.0.1:")
+    assert call_against_local_hub(os.getenv, ROUTED) == "1"
+    assert call_against_local_hub(os.getenv, "HF_HUB_CACHE").endswith(os.path.join("hub-cache", "hub"))
+    import urllib.request
+
+    with pytest.raises(OSError):  # the server was stopped with the call
+        urllib.request.urlopen(endpoint, timeout=5)  # noqa: S310 - loopback
+    with pytest.raises(ZeroDivisionError) as raised:
+        call_against_local_hub(operator.truediv, 1, 0)
+    assert any("in the child process against the local hub" in note for note in raised.value.__notes__)
+    with pytest.raises(GfmbenchError, match="unknown suite"):
+        call_against_local_hub(get_suite, "no-such-suite")
+
+
+def test_the_python_api_routes_a_run_whose_suite_is_built_here(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import gfmbench.hub.routing as routing
     from gfmbench.harness.run import RunConfig, run
 
     monkeypatch.setenv("GFMBENCH_HUB_ROOT", str(tmp_path))
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
-    monkeypatch.delenv("GFMBENCH_HUB_ROUTED", raising=False)
+    monkeypatch.delenv(routing.ROUTED, raising=False)
     (tmp_path / "datasets" / "gfmbench" / "rgb").mkdir(parents=True)
-    with pytest.raises(GfmbenchError, match=r"gfmbench/rgb is in the local hub.*gfmbench hub exec -- python SCRIPT"):
-        run(RunConfig(model="org/m", suite="rgb", tasks=["SSP_Archive2"]))
+    calls = []
+    monkeypatch.setattr(routing, "call_against_local_hub", lambda func, *args: calls.append((func, args)) or "report")
+    config = RunConfig(model="org/m", suite="rgb", tasks=["SSP_Archive2"])
+    assert run(config) == "report" and calls == [(run, (config,))]
+    from gfmbench.harness.sweep import SweepSpec, run_shard  # a submitted shard routes itself where it runs
+
+    spec = SweepSpec(models=("org/m",), suites=("rgb",), seeds=(0,))
+    assert run_shard(spec, 4, 1) == "report" and calls[-1] == (run_shard, (spec, 4, 1))
 
 
 def test_an_overridden_weights_check_is_its_own_recipe() -> None:
@@ -267,3 +303,23 @@ def test_an_overridden_weights_check_is_its_own_recipe() -> None:
                                                       allow_unloaded_weights=True))["SSP_Archive2"]
     assert plain[0] != forced[0] and forced[1]["allow_unloaded_weights"] is True
     assert "allow_unloaded_weights" not in plain[1]  # ordinary recipes keep their ids
+
+
+def test_validation_inside_training_adds_no_second_bar() -> None:
+    """One progress bar per phase: the validation passes during training write an epoch line, not a bar of their
+    own; the prediction phase after training has its bar."""
+    from types import SimpleNamespace
+
+    from gfmbench.harness.trainlog import EpochLinesAboveBar
+
+    callback = EpochLinesAboveBar("f1_macro")
+    state = SimpleNamespace(is_world_process_zero=True, max_steps=4, global_step=0)
+    callback.on_train_begin(None, state, None)
+    assert callback.training_bar is not None
+    callback.on_prediction_step(None, state, None, eval_dataloader=[1, 2, 3])
+    assert callback.prediction_bar is None
+    callback.on_train_end(None, state, None)
+    callback.on_prediction_step(None, state, None, eval_dataloader=[1, 2, 3])
+    assert callback.prediction_bar is not None
+    callback.on_predict(None, state, None)
+    assert callback.prediction_bar is None

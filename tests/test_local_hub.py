@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -172,3 +173,31 @@ def test_download_route_verifies_and_extracts(samples: Path, tmp_path: Path, mon
         monkeypatch.setattr(ChecksumManifest, "for_suite", classmethod(lambda cls, s: cls(archive="0" * 64, files={})))
         with pytest.raises(ChecksumError, match="RGB.zip: checksum mismatch"):
             download_release(suite, endpoint=hub.endpoint)
+
+
+def test_an_unreachable_hub_is_one_error_at_once_and_a_cached_model_still_loads(tmp_path: Path) -> None:
+    """Offline: a fetch reads the cache without retries; what is not cached is one line naming the endpoint and
+    what to do (not half a minute of retry warnings and a library exception)."""
+    from gfmbench.harness.tiny import publish_tiny_models
+
+    publish_tiny_models(LocalGitBackend(tmp_path / "hub"), ["gfmbench/tiny-random-bert-nt"])
+    env = {**os.environ, "HF_HOME": str(tmp_path / "hf"), "GFMBENCH_HOME": str(tmp_path / "home"),
+           "GFMBENCH_HUB": "hub"}
+    code = "from gfmbench.harness.models import resolve_model; print(resolve_model('gfmbench/tiny-random-bert-nt').sha)"
+    with local_hub(root=tmp_path / "hub") as hub:
+        endpoint = hub.endpoint
+        online = run_python(code, {**env, "HF_ENDPOINT": endpoint})
+    assert online.returncode == 0, online.stderr[-2000:]
+    down = {**env, "HF_ENDPOINT": endpoint}  # the server is stopped: nothing answers on that port
+    cached = run_python(code, down)
+    assert cached.returncode == 0 and cached.stdout == online.stdout, cached.stderr[-2000:]
+    assert "Retrying" not in cached.stderr
+    model = subprocess.run([sys.executable, "-m", "gfmbench", "models", "check", "gfmbench/not-cached"],
+                           capture_output=True, text=True, env=down, timeout=120)
+    assert model.returncode == 2 and "Retrying" not in model.stderr, model.stderr[-2000:]
+    assert f"cannot be fetched from {endpoint}" in model.stderr and "not in the cache" in model.stderr
+    build = subprocess.run([sys.executable, "-m", "gfmbench", "build", "rgb", "--no-progress"],
+                           capture_output=True, text=True, env=down, timeout=120)
+    assert build.returncode == 2 and "Retrying" not in build.stderr, build.stderr[-2000:]
+    assert f"cannot download suite 'rgb' from {endpoint}/spaces/" in build.stderr and "pass --raw-dir" in build.stderr
+    assert len(build.stderr.strip().splitlines()) == 1

@@ -170,6 +170,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         output_dir=Path(args.output_dir) if args.output_dir else None, overwrite=args.overwrite,
         trust_remote_code=args.trust_remote_code, dataset_revision=args.dataset_revision, push_to=args.push_to,
         push_to_hub=args.push_to_hub, progress=not args.no_progress, regime=args.regime,
+        zeroshot_scoring=args.zeroshot_scoring,
         gradient_accumulation_steps=args.gradient_accumulation_steps, precision=args.precision,
         lr_scheduler=args.lr_scheduler, batching=args.batching,
         streaming=args.streaming, imports=args.imports, allow_unloaded_weights=args.allow_unloaded_weights,
@@ -588,6 +589,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--regime", choices=["finetune", "probe", "zeroshot"], default="finetune",
                       help="finetune: train backbone + head; probe: frozen backbone, cached features, linear model "
                            "(scikit-learn); zeroshot: language-model likelihoods on tasks that define them")
+    run_.add_argument("--zeroshot-scoring", choices=["masked", "wildtype"], default="masked",
+                      help="zero-shot estimator of a masked LM: masked marginals (each token masked in turn; the "
+                           "default) or wild-type marginals (one unmasked pass per sequence, Meier et al. 2021: much "
+                           "faster, a different estimator, recorded in the recipe and ranked apart)")
     run_.add_argument("--gradient-accumulation-steps", type=POSITIVE_INT, default=1, help="batches per optimizer step")
     run_.add_argument("--lr-scheduler", choices=["linear", "constant", "constant_with_warmup", "cosine"],
                       default="linear", help="learning-rate schedule (default: linear decay to 0, as the Trainer)")

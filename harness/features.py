@@ -1,10 +1,10 @@
 """Frozen-backbone features for the probe regime, computed once and cached on disk.
 
 A probe is only cheap if the backbone runs once per (model, dataset revision, config, split): the features are
-stored as `.npz` under `GFMBENCH_HOME/cache/features/`, keyed by the model's content digest, the dataset commit, the
-config, the split, the token budget and the input format, so that every seed and every regularisation strength
-reuses them, and a new model or dataset revision can never hit a stale entry. Writes are atomic: an interrupted
-run leaves no partial cache file.
+stored as `.npz` under `GFMBENCH_HOME/cache/features/` (harness.arraycache), keyed by the model's content digest,
+the dataset commit, the config, the split, the token budget and the input format, so that every seed and every
+regularisation strength reuses them, and a new model or dataset revision can never hit a stale entry. Writes are
+atomic: an interrupted run leaves no partial cache file.
 
 Sequence tasks get the mean of the last hidden states of the tokens that cover nucleotides (special tokens
 excluded), or for causal models the last token's (the only one that has read the whole sequence); token tasks
@@ -14,22 +14,18 @@ with the mask of the nucleotides that survived truncation. The backbone is `harn
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gfmbench.atomic import atomic_write
-from gfmbench.config import gfmbench_home
 from gfmbench.harness.align import to_nucleotides
+from gfmbench.harness.arraycache import cached_arrays, entry_path
 from gfmbench.harness.data import Example
 
-log = logging.getLogger(__name__)
+KIND = "features"  # GFMBENCH_HOME/cache/features/...
 
 
 @dataclass
@@ -49,30 +45,7 @@ class SplitFeatures:
 
 
 def cache_path(key: dict[str, Any]) -> Path:
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:24]
-    return gfmbench_home() / "cache" / "features" / key["model_content"][:16] / f"{key['config']}-{key['split']}-{digest}.npz"
-
-
-def _read(path: Path, key: dict[str, Any]) -> SplitFeatures | None:
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            if json.loads(str(f["key"])) != key:
-                return None
-            return SplitFeatures(values=f["values"], lengths=f["lengths"] if "lengths" in f else None,
-                                 covered=f["covered"] if "covered" in f else None)
-    except (OSError, ValueError, KeyError) as exc:  # a damaged entry is recomputed, never trusted
-        log.warning("ignoring unreadable feature cache %s (%s)", path, exc)
-        return None
-
-
-def _write(path: Path, key: dict[str, Any], features: SplitFeatures) -> None:
-    arrays = {"key": np.array(json.dumps(key, sort_keys=True)), "values": features.values}
-    if features.lengths is not None:
-        arrays.update(lengths=features.lengths, covered=features.covered)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, buffer.getvalue())
+    return entry_path(KIND, key, f"{key['config']}-{key['split']}")
 
 
 def compute_features(backbone: Any, examples: list[Example], token_level: bool, pad_token_id: int,
@@ -110,13 +83,14 @@ def compute_features(backbone: Any, examples: list[Example], token_level: bool, 
                          covered=np.concatenate([c for _, c in per_nt]))
 
 
-def cached_features(key: dict[str, Any], make: Any) -> tuple[SplitFeatures, bool]:
+def cached_features(key: dict[str, Any], make: Callable[[], SplitFeatures]) -> tuple[SplitFeatures, bool]:
     """The features for `key` from the cache, or computed by `make()` and stored; returns (features, was cached)."""
-    path = cache_path(key)
-    if path.is_file():
-        found = _read(path, key)
-        if found is not None:
-            return found, True
-    features = make()
-    _write(path, key, features)
-    return features, False
+    def arrays() -> dict[str, np.ndarray]:
+        features = make()
+        out = {"values": features.values}
+        if features.lengths is not None:
+            out.update(lengths=features.lengths, covered=features.covered)
+        return out
+
+    stored, hit = cached_arrays(KIND, key, f"{key['config']}-{key['split']}", arrays)
+    return SplitFeatures(values=stored["values"], lengths=stored.get("lengths"), covered=stored.get("covered")), hit

@@ -10,7 +10,8 @@ What is in a recipe, per regime:
   schedule, warmup, weight decay, patience, max length, long-sequence strategy, batching, precision, gradient
   accumulation, streaming);
 - probe: the max length, the regularisation grid and the fit-size cap;
-- zero-shot: the max length and the task's zero-shot scoring rule;
+- zero-shot: the max length, the task's zero-shot scoring rule and, when not the default masked marginals, the
+  estimator (`wildtype`);
 - when set, `allow_unloaded_weights` (a unit whose weights check was overridden is never reused for a run that
   would have refused the checkpoint);
 - always: `SCORING_VERSION`, bumped whenever a change to the harness changes scores (metric inputs, alignment,
@@ -38,6 +39,17 @@ def recipe_id(settings: dict[str, Any]) -> str:
     """Stable digest of the settings (sorted keys, canonical JSON): 16 hex digits."""
     text = json.dumps(settings, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def regime_label(regime: str, settings: dict[str, Any] | None) -> str:
+    """The regime as tables and the leaderboard name it: a zero-shot unit scored with wild-type marginals is another
+    estimator than masked marginals, so it is its own entry and never ranked as the same thing.
+
+    >>> regime_label("zeroshot", {"estimator": "wildtype"}), regime_label("zeroshot", {"score": "x"})
+    ('zeroshot-wildtype', 'zeroshot')
+    """
+    estimator = (settings or {}).get("estimator")
+    return f"{regime}-{estimator}" if regime == "zeroshot" and estimator else regime
 
 
 def recipe_label(recipe: str | None) -> str:

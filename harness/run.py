@@ -42,6 +42,7 @@ class RunConfig:
     max_length: int | None = None
     long_sequences: str = "truncate"  # "window": sliding windows for token tasks
     regime: str = "finetune"  # "probe": frozen backbone + linear model; "zeroshot": LM likelihoods, no training
+    zeroshot_scoring: str = "masked"  # zero-shot estimator: "masked" marginals, or "wildtype" (one unmasked pass)
     gradient_accumulation_steps: int = 1
     precision: str = "fp32"  # "bf16" / "fp16" mixed precision (fine-tuning)
     lr_scheduler: str = "linear"  # "constant", "cosine", ...: transformers' schedule names
@@ -161,7 +162,7 @@ def recipe_settings(suite: SuiteSpec, task: TaskSpec, config: RunConfig, hp: Hyp
     elif config.regime == "zeroshot":
         from gfmbench.harness.zeroshot import zeroshot_settings
 
-        own = {"max_length": hp.max_length, **zeroshot_settings(task)}
+        own = {"max_length": hp.max_length, **zeroshot_settings(task, config.zeroshot_scoring)}
     else:
         own = hp.as_dict()
     # a unit run with the weights check overridden is its own experiment: a later run that would have refused the
@@ -246,7 +247,7 @@ def _compute_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: 
         from gfmbench.harness.zeroshot import zeroshot_unit
 
         return zeroshot_unit(task, model, data, hp.max_length, config.trust_remote_code, config.progress,
-                             config.allow_unloaded_weights)
+                             config.allow_unloaded_weights, scoring=config.zeroshot_scoring)
     if world_size() > 1:  # every process must see the checkpoints the main process saves: a shared folder
         work = unit_folder.parent / f".{unit_folder.name}.work"
         try:
@@ -286,6 +287,8 @@ def run(config: RunConfig) -> RunReport:
         tasks = zeroshot_tasks(tasks)
     if config.regime == "probe":
         tasks = probe_tasks(tasks)
+    if config.zeroshot_scoring != "masked" and config.regime != "zeroshot":
+        raise GfmbenchError(f"--zeroshot-scoring is for the zeroshot regime, not {config.regime}")
     if config.streaming and config.regime != "finetune":
         raise GfmbenchError(f"--streaming is for fine-tuning; the {config.regime} regime reads its splits whole")
     if world_size() > 1 and config.regime != "finetune":

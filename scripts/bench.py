@@ -2,7 +2,7 @@
 measured in one run of this script.
 
     python scripts/bench.py all [--quick] [--write-doc] [--json FILE]
-    python scripts/bench.py e2e|harness|tokenise|builders|metrics|startup [...]
+    python scripts/bench.py e2e|harness|tokenise|builders|metrics|startup|zeroshot [...]
 
 Benchmarks (ours / baseline, target):
   e2e       end-to-end AutoBench on SSP_Archive2 (real data), same tiny model, epochs, batch size and max length,
@@ -14,6 +14,9 @@ Benchmarks (ours / baseline, target):
             config vs reading its Parquet shards with pyarrow
   metrics   masked macro F1 and MCRMSE on 10M positions vs scikit-learn — target <= 1.0
   startup   `import gfmbench` and `gfmbench --help` — target < 0.5 s
+  zeroshot  masked-marginal zero-shot of SNMD then SNMR (the same real test sequences, the tiny model): packed passes
+            and the shared base-probability cache vs the per-sequence loop before — target <= 0.1 at identical
+            metrics; the one-pass wild-type estimator beside them (other scores, by definition)
 Every measurement runs in its own child process; its peak RSS comes from `wait4`. `--quick` uses tiny sizes and
 one repeat (the CI smoke run: it checks the runner works, not the figures).
 """
@@ -106,7 +109,8 @@ def me(*args: str) -> list[str]:
 
 # ----------------------------------------------------------------------------------------------- shared set-up
 class Workspace:
-    """A temporary GFMBENCH_HOME with a local hub serving RGB's SSP_Archive2 (real data) and the tiny model."""
+    """A temporary GFMBENCH_HOME with a local hub serving RGB's SSP_Archive2, SNMD and SNMR (real data) and the tiny
+    model."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -135,7 +139,7 @@ def child_setup(hub_root: str, rgb: str) -> None:
     from gfmbench.hub.publish import LocalGitBackend
 
     backend = LocalGitBackend(Path(hub_root))
-    build_suite("rgb", raw_dir=rgb, configs=["SSP_Archive2"], backend=backend, progress=False)
+    build_suite("rgb", raw_dir=rgb, configs=["SSP_Archive2", "SNMD", "SNMR"], backend=backend, progress=False)
     publish_tiny_models(backend, [MODEL])
 
 
@@ -474,6 +478,80 @@ def bench_startup(ws: Workspace, args: argparse.Namespace) -> list[Result]:
     return results
 
 
+# ------------------------------------------------------------------------------------------------- 7 zero-shot
+ZEROSHOT_SIDES = {"baseline": "per-sequence passes of <= 64 masked copies, no cache (the loop before)",
+                  "ours": "masked copies packed across sequences (32k tokens per pass), base probabilities cached",
+                  "wildtype": "--zeroshot-scoring wildtype: one unmasked pass per sequence (another estimator)"}
+
+
+def child_zeroshot(n: str, side: str) -> None:
+    """SNMD then SNMR (the same sequences) zero-shot on the first `n` test sequences, in a fresh cache; prints the
+    work's seconds and each task's test metrics."""
+    from gfmbench.harness import zeroshot
+    from gfmbench.harness.data import load_task_data
+    from gfmbench.harness.models import resolve_model
+    from gfmbench.harness.zeroshot import BASELINE_BATCHING, Batching, zeroshot_unit
+    from gfmbench.suites.registry import get_task
+
+    likelihood_s = [0.0]  # the forward passes and base probabilities alone (the rest: loading, scoring, the CI)
+    compute = zeroshot.base_probabilities
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        begin = time.perf_counter()
+        try:
+            return compute(*args, **kwargs)
+        finally:
+            likelihood_s[0] += time.perf_counter() - begin
+
+    zeroshot.base_probabilities = timed
+
+    os.environ["GFMBENCH_HOME"] = tempfile.mkdtemp(prefix="gfmbench-zeroshot-cache-")  # nothing cached before
+    model = resolve_model(MODEL)
+    units = []
+    for config in ("SNMD", "SNMR"):
+        suite, task = get_task(config, "rgb")
+        data = load_task_data(suite, task, need_train=False)
+        data.splits["test"] = data.splits["test"].select(range(min(int(n), len(data.splits["test"]))))
+        units.append((task, data))
+    start = time.perf_counter()
+    metrics = {}
+    for task, data in units:
+        batching = BASELINE_BATCHING if side == "baseline" else Batching()
+        scoring = "wildtype" if side == "wildtype" else "masked"
+        found, _, _ = zeroshot_unit(task, model, data, 1024, progress=False, scoring=scoring, batching=batching)
+        metrics[task.config] = found["test"]
+    print(json.dumps({"seconds": time.perf_counter() - start, "likelihood_s": likelihood_s[0], "metrics": metrics}))
+
+
+def bench_zeroshot(ws: Workspace, args: argparse.Namespace) -> list[Result]:
+    n = str(20 if args.quick else args.zeroshot_sequences)
+    runs = {side: best(me("zeroshot", n, side), args.repeats, env=ws.env) for side in ZEROSHOT_SIDES}
+    base = runs["baseline"]
+    results = []
+    for side in ("ours", "wildtype"):
+        mine = runs[side]
+        same = json.dumps(mine.output["metrics"], sort_keys=True) == json.dumps(base.output["metrics"],
+                                                                                sort_keys=True)
+        detail: dict[str, Any] = {"identical metrics": same} if side == "ours" else {
+            "scores (another estimator)": json.dumps({k: round(v[m], 4) for k, v in mine.output["metrics"].items()
+                                                      for m in ("roc_auc",) if m in v})}
+        detail["baseline roc_auc"] = round(base.output["metrics"]["SNMD"]["roc_auc"], 6)
+        detail["ours roc_auc"] = round(mine.output["metrics"]["SNMD"]["roc_auc"], 6)
+        if side == "ours" and not same:
+            detail["largest metric difference"] = max(
+                abs(mine.output["metrics"][t][m] - v) for t, ms in base.output["metrics"].items()
+                for m, v in ms.items() if v == v)
+        detail["likelihood phase s (ours / baseline)"] = (f"{mine.output['likelihood_s']:.2f} / "
+                                                          f"{base.output['likelihood_s']:.2f}")
+        ratio = base.seconds / mine.seconds
+        name = "zero-shot masked marginals" if side == "ours" else "zero-shot wild-type marginals"
+        results.append(Result(f"{name}, SNMD + SNMR, {n} test sequences each", ZEROSHOT_SIDES[side],
+                              ZEROSHOT_SIDES["baseline"], mine.seconds, base.seconds, mine.seconds / base.seconds,
+                              "<= 0.1 (10x)" if side == "ours" else "—",
+                              (ratio >= 10) if side == "ours" else None, mine.peak_rss_mb, base.peak_rss_mb, detail))
+    return results
+
+
 # -------------------------------------------------------------------------------------------------- reporting
 def _fmt(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
@@ -524,10 +602,10 @@ def write_doc(results: list[Result], command: str, env: dict[str, str]) -> None:
     atomic_write(doc, text)
 
 
-BENCHMARKS = ("e2e", "harness", "tokenise", "builders", "metrics", "startup")
+BENCHMARKS = ("e2e", "harness", "tokenise", "builders", "metrics", "startup", "zeroshot")
 CHILDREN = {"setup": child_setup, "snapshot": child_snapshot, "bare": child_bare, "tokenise": child_tokenise,
             "convert": child_convert, "write-csv": child_write_csv, "build-gue": child_build_gue,
-            "load": child_load, "metric": child_metric}
+            "load": child_load, "metric": child_metric, "zeroshot": child_zeroshot}
 
 
 def main(argv: list[str] | None = None) -> list[Result]:
@@ -546,6 +624,9 @@ def main(argv: list[str] | None = None) -> list[Result]:
     parser.add_argument("--no-omnigenbench", action="store_true", help="skip the OmniGenBench side of e2e")
     parser.add_argument("--omnigenbench-venv", default=str(Path(tempfile.gettempdir()) / "gfmbench-omnigenbench-venv"),
                         help="where the throwaway OmniGenBench venv is made (reused when it imports)")
+    parser.add_argument("--zeroshot-sequences", type=int, default=200,
+                        help="test sequences of SNMD and SNMR each in the zero-shot benchmark (the baseline costs about "
+                             "0.1 s per sequence per task on a quiet 2-core CPU)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--write-doc", action="store_true", help="regenerate the report section of "
                         "docs/performance.md")
@@ -564,6 +645,8 @@ def main(argv: list[str] | None = None) -> list[Result]:
             results += bench_metrics(ws, args)
         if "startup" in which:
             results += bench_startup(ws, args)
+        if "zeroshot" in which:
+            results += bench_zeroshot(ws, args)
     from gfmbench.table import format_table
 
     env = environment()

@@ -151,6 +151,32 @@ def test_zeroshot_scores_mutation_tasks_and_skips_the_others(hub, tmp_path: Path
                 for pos, (label, pred) in enumerate(zip(r["reference"], r["prediction"], strict=True)):
                     if label >= 0:
                         assert "ATGC"[pred] != r["sequence"][pos]
+    # SNMR scores the same sequences as SNMD: its base probabilities came from SNMD's cache entry
+    assert by_model[("gfmbench/tiny-random-bert-nt", "SNMD")][1]["hyperparameters"]["base_probabilities"] == "computed"
+    assert by_model[("gfmbench/tiny-random-bert-nt", "SNMR")][1]["hyperparameters"]["base_probabilities"].startswith(
+        "from the cache")
+
+
+def test_wild_type_zero_shot_is_its_own_recipe_and_leaderboard_entry(hub, tmp_path: Path) -> None:
+    from gfmbench.leaderboard.table import cards_from_folder, leaderboard, load_cards, unit_rows
+
+    out = tmp_path / "out"
+    for extra in ([], ["--zeroshot-scoring", "wildtype"]):
+        proc = run(hub, out, "--tasks", "SNMD", "--regime", "zeroshot", *extra)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    results = [json.loads(p.read_text()) for p in sorted(out.rglob("result.json"))]
+    by_estimator = {r["hyperparameters"]["estimator"]: r for r in results}
+    assert set(by_estimator) == {"masked", "wildtype"}
+    assert by_estimator["wildtype"]["recipe"]["estimator"] == "wildtype"
+    assert "estimator" not in by_estimator["masked"]["recipe"]
+    assert "Meier" in by_estimator["wildtype"]["hyperparameters"]["likelihoods"]
+    rows = unit_rows(load_cards(cards_from_folder(out)).cards)
+    assert sorted(r["regime"] for r in rows) == ["zeroshot", "zeroshot-wildtype"]
+    _, entries = leaderboard(rows)
+    assert len(entries) == 2  # two rows, never one cell averaging both estimators
+    refused = gfm(hub, "run", "--suite", "rgb", "--model", "gfmbench/tiny-random-bert-nt", "--tasks", "SSP_Archive2",
+                  "--zeroshot-scoring", "wildtype", "--output-dir", str(tmp_path / "x"), "--no-progress")
+    assert refused.returncode != 0 and "--zeroshot-scoring is for the zeroshot regime" in refused.stderr
 
 
 def test_zeroshot_on_tasks_without_a_definition_is_a_clear_error(hub, tmp_path: Path) -> None:

@@ -30,27 +30,96 @@ def _example(folder: Path, sequence: str):
     return tokenizer, fmt, Example(id="x", encoded=enc, labels=None, reference=None, extra={"sequence": sequence})
 
 
-def test_single_nucleotide_marginals_equal_a_direct_masked_computation(char_bert: Path) -> None:
+def _masked_by_hand(lm, tokenizer, ex, sequence: str, masked: bool = True) -> np.ndarray:
+    """Per-nucleotide base probabilities computed directly: one forward pass per nucleotide (or one unmasked pass)."""
     import torch
+
+    vocab = tokenizer.get_vocab()
+    out = []
+    for i in range(len(sequence)):
+        ids = torch.tensor([ex.encoded.input_ids])
+        if masked:
+            ids[0, i + 1] = tokenizer.mask_token_id  # [CLS] comes first
+        with torch.no_grad():
+            p = torch.softmax(lm(input_ids=ids).logits[0, i + 1].double(), -1).numpy()
+        by_base = np.array([p[vocab["A"]], p[vocab["C"]], p[vocab["G"]], p[vocab["T"]] + p[vocab["U"]]])
+        out.append(by_base / by_base.sum())
+    return np.array(out)
+
+
+def test_single_nucleotide_marginals_equal_a_direct_masked_computation(char_bert: Path) -> None:
     from transformers import AutoModelForMaskedLM
 
-    from gfmbench.harness.zeroshot import base_columns, nucleotide_probabilities, token_distributions
+    from gfmbench.harness.zeroshot import Batching, base_columns, base_probabilities
 
     sequence = "GATTACAGC"
     tokenizer, fmt, ex = _example(char_bert, sequence)
     lm = AutoModelForMaskedLM.from_pretrained(char_bert).eval()
-    probs = token_distributions(lm, True, ex, tokenizer.mask_token_id, batch_size=4)  # several batches
-    got, covered = nucleotide_probabilities(probs, ex.encoded.spans, len(sequence), base_columns(tokenizer, fmt))
+    got, covered, lengths = base_probabilities(lm, [ex], "masked", tokenizer.mask_token_id, tokenizer.pad_token_id,
+                                               base_columns(tokenizer, fmt), Batching(max_rows=4))  # several passes
+    assert covered.all() and lengths.tolist() == [len(sequence)]
+    # a batch of 4 masked copies vs one sequence: float32 kernels of other shapes differ in the last bits
+    np.testing.assert_allclose(got, _masked_by_hand(lm, tokenizer, ex, sequence), rtol=1e-5)
+
+
+def test_passes_packed_across_sequences_of_other_lengths_give_the_per_sequence_marginals(char_bert: Path) -> None:
+    from transformers import AutoModelForMaskedLM
+
+    from gfmbench.harness.zeroshot import BASELINE_BATCHING, Batching, _batches, _rows, base_columns, \
+        base_probabilities
+
+    sequences = ["GATTACAGC", "ACG", "TTGACCAGTAGGCA", "CCGA"]
+    examples = []
+    for s in sequences:
+        tokenizer, fmt, ex = _example(char_bert, s)
+        examples.append(ex)
+    lm = AutoModelForMaskedLM.from_pretrained(char_bert).eval()
+    tables = base_columns(tokenizer, fmt)
+    packed = Batching(tokens=64)
+    rows = _rows(examples, "masked")
+    batches = list(_batches(rows, packed, can_pad=True))
+    assert sum(len(b) for b in batches) == sum(map(len, sequences)) == len(rows)
+    assert all(len(b) * max(r.length for r in b) <= 64 for b in batches)
+    assert any(len({r.example for r in b}) > 1 for b in batches)  # passes do mix sequences (padded)
+    # a model without an attention mask never gets rows of two lengths in one pass
+    assert all(len({r.length for r in b}) == 1 for b in _batches(rows, packed, can_pad=False))
+    # the baseline: one sequence per pass, at most 64 rows
+    assert all(len({r.example for r in b}) == 1 for b in _batches(rows, BASELINE_BATCHING, can_pad=True))
+    args = (lm, examples, "masked", tokenizer.mask_token_id, tokenizer.pad_token_id, tables)
+    got, covered, lengths = base_probabilities(*args, packed)
+    base, _, _ = base_probabilities(*args, BASELINE_BATCHING)
+    assert covered.all() and lengths.tolist() == [len(s) for s in sequences]
+    np.testing.assert_allclose(got, base, rtol=1e-5)
+    bounds = np.concatenate([[0], np.cumsum(lengths)])
+    for i, s in enumerate(sequences):
+        np.testing.assert_allclose(got[bounds[i]:bounds[i + 1]], _masked_by_hand(lm, tokenizer, examples[i], s),
+                                   rtol=1e-5)
+
+
+def test_wild_type_marginals_are_one_unmasked_pass_and_a_recipe_of_their_own(char_bert: Path) -> None:
+    from transformers import AutoModelForMaskedLM
+
+    from gfmbench.harness.recipe import recipe_id, regime_label
+    from gfmbench.harness.zeroshot import ZeroShotError, base_columns, base_probabilities, zeroshot_estimator, \
+        zeroshot_settings
+
+    sequence = "GATTACAGCT"
+    tokenizer, fmt, ex = _example(char_bert, sequence)
+    lm = AutoModelForMaskedLM.from_pretrained(char_bert).eval()
+    got, covered, _ = base_probabilities(lm, [ex], "wildtype", tokenizer.mask_token_id, tokenizer.pad_token_id,
+                                         base_columns(tokenizer, fmt))
     assert covered.all()
-    vocab = tokenizer.get_vocab()
-    for i in range(len(sequence)):
-        ids = torch.tensor([ex.encoded.input_ids])
-        ids[0, i + 1] = tokenizer.mask_token_id  # [CLS] comes first
-        with torch.no_grad():
-            p = torch.softmax(lm(input_ids=ids).logits[0, i + 1].double(), -1).numpy()
-        by_base = np.array([p[vocab["A"]], p[vocab["C"]], p[vocab["G"]], p[vocab["T"]] + p[vocab["U"]]])
-        # a batch of 4 masked copies vs one sequence: float32 kernels of other shapes differ in the last bits
-        np.testing.assert_allclose(got[i], by_base / by_base.sum(), rtol=1e-5)
+    np.testing.assert_allclose(got, _masked_by_hand(lm, tokenizer, ex, sequence, masked=False), rtol=1e-5)
+    _, task = get_task("SNMD", "rgb")
+    masked, wildtype = zeroshot_settings(task), zeroshot_settings(task, "wildtype")
+    assert masked == {"score": "mutated_position"}  # masked-marginal recipes keep the ids they had
+    assert wildtype == {"score": "mutated_position", "estimator": "wildtype"} and recipe_id(masked) != recipe_id(
+        wildtype)
+    assert (regime_label("zeroshot", masked), regime_label("zeroshot", wildtype)) == ("zeroshot", "zeroshot-wildtype")
+    with pytest.raises(ZeroShotError, match="causal"):
+        zeroshot_estimator(False, "wildtype")
+    with pytest.raises(ZeroShotError, match="unknown zero-shot scoring"):
+        zeroshot_settings(task, "pseudo")
 
 
 def test_kmer_token_marginals_split_the_vocabulary_by_offset(tmp_path: Path) -> None:

@@ -118,6 +118,7 @@ def cards_from_repo(repo_id: str, revision: str | None = None) -> list[tuple[str
 
 def unit_rows(cards: list[Card]) -> list[dict[str, Any]]:
     """One row per valid unit with everything the app shows (the aggregated Parquet table)."""
+    from gfmbench.harness.recipe import regime_label
     from gfmbench.suites.registry import get_task
 
     rows = []
@@ -126,7 +127,8 @@ def unit_rows(cards: list[Card]) -> list[dict[str, Any]]:
         suite, task = get_task(r.key.task, r.key.suite)
         rows.append({
             "model_id": r.key.model_id, "model_sha": r.key.model_sha, "model_content": r.key.model_content,
-            "suite": r.key.suite, "task": r.key.task, "seed": r.key.seed, "regime": r.key.regime,
+            "suite": r.key.suite, "task": r.key.task, "seed": r.key.seed,
+            "regime": regime_label(r.key.regime, r.recipe),  # wild-type zero-shot is its own entry
             "dataset_repo": r.key.dataset_repo, "dataset_revision": r.key.dataset_revision,
             "recipe_id": r.key.recipe_id,
             "task_type": task.type, "alphabet": task.alphabet, "license": task.license or suite.license,

@@ -178,6 +178,9 @@ def _rows(examples: list[Example], estimator: str) -> list[_Row]:
 
 
 def _batches(rows: list[_Row], batching: Batching, can_pad: bool) -> Iterator[list[_Row]]:
+    """Consecutive rows as passes: at most `batching.tokens` padded tokens (a row longer than that is a pass of its
+    own) and `max_rows` rows; a new pass at a change of length unless the model takes an attention mask, and at a
+    change of sequence unless `across_sequences`."""
     batch: list[_Row] = []
     for row in rows:
         if batch:

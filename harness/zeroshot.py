@@ -121,22 +121,27 @@ def _per_base(token_probs: np.ndarray, length: int, flat: np.ndarray) -> tuple[n
     return np.where(defined[..., None], per_base / np.where(totals > 0, totals, 1.0), 0.25), defined
 
 
+def _write_base_probabilities(values: np.ndarray, covered: np.ndarray, token_probs: np.ndarray, spans: np.ndarray,
+                               flat: dict[int, np.ndarray]) -> None:
+    """Write the base probabilities of tokens with distributions (k, V) and nucleotide spans (k, 2), in the index
+    space of `values` (n, 4) and `covered` (n,); special tokens (span start < 0) and words of no length are skipped."""
+    sizes = spans[:, 1] - spans[:, 0]
+    for size in np.unique(sizes[spans[:, 0] >= 0]):
+        if size <= 0 or int(size) not in flat:
+            continue
+        chosen = np.flatnonzero((sizes == size) & (spans[:, 0] >= 0))
+        per_base, defined = _per_base(token_probs[chosen], int(size), flat[int(size)])
+        where = spans[chosen, :1] + np.arange(size)  # (k, size) nucleotide indices
+        values[where[defined]] = per_base[defined]
+        covered[where[defined]] = True
+
+
 def nucleotide_probabilities(token_probs: np.ndarray, spans: np.ndarray, length: int,
                              tables: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Per-token vocabulary distributions (T, V) -> per-nucleotide base probabilities (n, 4) and a covered mask."""
     out = np.full((length, 4), 0.25)
     covered = np.zeros(length, dtype=bool)
-    flat = _flat_tables(tables)
-    widths = spans[:, 1] - spans[:, 0]
-    for size in np.unique(widths):
-        tokens = np.flatnonzero((widths == size) & (spans[:, 0] >= 0))
-        if size <= 0 or int(size) not in flat or not len(tokens):
-            continue
-        probs, defined = _per_base(token_probs[tokens], int(size), flat[int(size)])
-        for row, t in enumerate(tokens):
-            start = spans[t, 0]
-            out[start:start + size][defined[row]] = probs[row][defined[row]]
-            covered[start:start + size] |= defined[row]
+    _write_base_probabilities(out, covered, token_probs, spans, _flat_tables(tables))
     return out, covered
 
 
@@ -257,15 +262,7 @@ def base_probabilities(lm: Any, examples: list[Example], estimator: str, mask_id
             in_batch, position, span = (np.concatenate(parts) for parts in zip(*reads, strict=True))
             picked = logits[torch.from_numpy(in_batch).to(device), torch.from_numpy(position).to(device)]
             probs = torch.softmax(picked.double(), -1).cpu().numpy()
-            sizes = span[:, 1] - span[:, 0]
-            for size in np.unique(sizes):
-                if size <= 0 or int(size) not in flat:
-                    continue
-                chosen = np.flatnonzero(sizes == size)
-                per_base, defined = _per_base(probs[chosen], int(size), flat[int(size)])
-                where = span[chosen, :1] + np.arange(size)  # (k, size) flat nucleotide indices
-                values[where[defined]] = per_base[defined]
-                covered[where[defined]] = True
+            _write_base_probabilities(values, covered, probs, span, flat)
             done = np.array([r.example for r in batch])
             np.subtract.at(left, done, 1)
             bar.update(int((left[np.unique(done)] == 0).sum()))

@@ -111,7 +111,12 @@ class Dnabert2Adapter(FamilyAdapter):
       moves it to the input's device in its forward, as its code already does).
     * Its config lacks attributes transformers 5 dropped (`is_decoder`, `pad_token_id`, ...): the plain fix.
     * Its `auto_map` has no token-classification class: token tasks get its own `BertModel` and gfmbench's head
-      (decided by the loading layer, never transformers' vanilla BERT)."""
+      (decided by the loading layer, never transformers' vanilla BERT).
+    * Where Triton is installed (CUDA machines), its attention calls the Triton flash-attention kernel it ships,
+      written for a 2023 Triton pre-release: current Triton cannot compile it (`tl.dot(..., trans_b=True)`;
+      MAGICS-LAB/DNABERT_2 issues 11 and 57). That kernel is replaced by torch's `scaled_dot_product_attention` with
+      the same ALiBi bias as its mask (the same softmax(QK^T / sqrt(d) + bias) V; torch picks its fused kernel).
+      Without Triton the code's own PyTorch attention runs, unchanged."""
 
     name: ClassVar[str] = "DNABERT-2"
 
@@ -129,6 +134,12 @@ class Dnabert2Adapter(FamilyAdapter):
         encoder = getattr(sys.modules[model_class.__module__], "BertEncoder", None)
         if encoder is None:
             return config
+        module = sys.modules[model_class.__module__]
+        if getattr(module, "flash_attn_qkvpacked_func", None) is not None:
+            module.flash_attn_qkvpacked_func = sdpa_qkvpacked
+            record_fix(path, "Triton flash attention (written for a 2023 Triton pre-release, which current Triton "
+                             "cannot compile) replaced by torch's scaled_dot_product_attention with the same ALiBi "
+                             "bias")
         record_fix(path, "ALiBi bias built on the CPU instead of the meta device (transformers 5 builds models on "
                          "the meta device; the bias is not a parameter or buffer, so it was never materialised)")
         if getattr(encoder.rebuild_alibi_tensor, "_gfmbench_cpu", False):
@@ -143,6 +154,18 @@ class Dnabert2Adapter(FamilyAdapter):
         rebuild_alibi_tensor._gfmbench_cpu = True  # type: ignore[attr-defined]
         encoder.rebuild_alibi_tensor = rebuild_alibi_tensor
         return config
+
+
+def sdpa_qkvpacked(qkv: Any, bias: Any = None, causal: bool = False, softmax_scale: float | None = None) -> Any:
+    """`flash_attn_qkvpacked_func`'s contract (qkv: batch, seqlen, 3, heads, head dim; bias broadcastable to batch,
+    heads, seqlen, seqlen; returns batch, seqlen, heads, head dim) through torch's fused attention."""
+    import torch
+
+    q, k, v = (t.transpose(1, 2) for t in qkv.unbind(dim=2))  # batch, heads, seqlen, head dim
+    mask = None if bias is None else bias.to(q.dtype)
+    out = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=causal,
+                                                           scale=softmax_scale)
+    return out.transpose(1, 2)
 
 
 HYENA_SPECIALS = ("[CLS]", "[SEP]", "[BOS]", "[MASK]", "[PAD]", "[RESERVED]", "[UNK]")

@@ -61,6 +61,9 @@ class UnitKey(_Strict):
 
 class Cost(_Strict):
     wall_time_s: float = Field(ge=0)  # training + evaluation of this unit
+    train_runtime_s: float | None = None  # the Trainer's train_runtime: training, validation passes, checkpoints
+    train_steps_s: float | None = None  # the training steps alone (harness.trainlog.TrainingSteps)
+    train_tokens: int | None = None  # real (unpadded) tokens trained on, all epochs: tokens per second, MFU
     train_samples_per_second: float | None = None
     eval_samples_per_second: float | None = None
     peak_rss_mb: float = Field(ge=0)  # peak resident memory of the process so far

@@ -274,9 +274,11 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         callbacks=[EarlyStoppingCallback(early_stopping_patience=hp.patience)],
     )
     trainer.loss_fn = _loss_function(task)
-    from gfmbench.harness.trainlog import use_epoch_lines
+    from gfmbench.harness.trainlog import TrainingSteps, use_epoch_lines
 
     use_epoch_lines(trainer, task.primary_metric, bars=progress)
+    steps_clock = TrainingSteps()
+    trainer.add_callback(steps_clock)
     train_output = trainer.train()
     metrics: dict[str, dict[str, float]] = {}
     rows_by_split = {}
@@ -313,6 +315,11 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
                        "and counted in truncated_positions"),
         "cost": {
             "wall_time_s": time.perf_counter() - start,
+            "train_runtime_s": train_output.metrics.get("train_runtime"),
+            "train_steps_s": steps_clock.seconds,
+            # real (unpadded) tokens the optimizer saw, for tokens per second and model FLOP utilisation
+            "train_tokens": None if data.streaming else hp.epochs * sum(len(ex.encoded.input_ids)
+                                                                       for ex in examples["train"]),
             "train_samples_per_second": train_output.metrics.get("train_samples_per_second"),
             "eval_samples_per_second": eval_speed,
             "peak_rss_mb": peak_rss_mb(),

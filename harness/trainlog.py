@@ -63,6 +63,33 @@ class EpochLinesAboveBar(ProgressCallback):
             super().on_prediction_step(args, state, control, **kwargs)
 
 
+class TrainingSteps(TrainerCallback):
+    """The time spent in training steps alone: each epoch from its start to its end, before the validation pass and
+    the checkpoint that follow it (the Trainer's `train_runtime` includes both). On CUDA the clock stops after the
+    device has finished (one synchronisation per epoch). For tokens per second and model FLOP utilisation."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._start: float | None = None
+
+    def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        import time
+
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        import time
+
+        import torch
+
+        if self._start is None:
+            return
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        self.seconds += time.perf_counter() - self._start
+        self._start = None
+
+
 def use_epoch_lines(trainer: Any, primary_metric: str, bars: bool) -> None:
     """Replace the Trainer's printing callbacks (ProgressCallback, or PrinterCallback without bars)."""
     trainer.remove_callback(ProgressCallback)

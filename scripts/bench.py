@@ -2,7 +2,8 @@
 measured in one run of this script.
 
     python scripts/bench.py all [--quick] [--write-doc] [--json FILE]
-    python scripts/bench.py e2e|harness|tokenise|builders|metrics|startup|zeroshot [...]
+    python scripts/bench.py e2e|harness|tokenise|builders|metrics|startup|zeroshot|scale [...]
+    python scripts/bench.py gpu [--dry-run]        (through scripts/gpu_bench.sh on a CUDA machine)
 
 Benchmarks (ours / baseline, target):
   e2e       end-to-end AutoBench on SSP_Archive2 (real data), same tiny model, epochs, batch size and max length,
@@ -17,8 +18,13 @@ Benchmarks (ours / baseline, target):
   zeroshot  masked-marginal zero-shot of SNMD then SNMR (the same real test sequences, the tiny model): packed passes
             and the shared base-probability cache vs the per-sequence loop before — target <= 0.1 at identical
             metrics; the one-pass wild-type estimator beside them (other scores, by definition)
+  scale     e2e and harness at NT-v2-50M's shape (random weights, built by the runner) on SSP_Archive2 and GUE
+            prom_300_tata (real files cut to a fixed budget): gfmbench vs OmniGenBench vs the bare loop
+  gpu       (asked for by name, not in `all`) NT-v2-50M and DNABERT-2-117M shapes fine-tuned in bf16 on GUE
+            prom_300_tata: training tokens/s, peak GPU memory, model FLOP utilisation, gfmbench vs the bare loop
 Every measurement runs in its own child process; its peak RSS comes from `wait4`. `--quick` uses tiny sizes and
-one repeat (the CI smoke run: it checks the runner works, not the figures).
+one repeat (the CI smoke run: it checks the runner works, not the figures). `--write-doc` regenerates the
+sections of docs/performance.md whose benchmarks ran (the tiny-model report, scale, GPU) and leaves the others.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts"
 SAMPLES = Path(os.environ.get("GFMBENCH_SAMPLES", ROOT.parent / "shared" / "samples"))
+ZOO = Path(os.environ.get("GFMBENCH_ZOO", ROOT.parent / "shared" / "zoo"))
 MODEL = "gfmbench/tiny-random-bert-nt"
 OMNIGENBENCH = "omnigenbench==0.4.8a0"
 OMNI_PINS = ["update_checker<1"]  # a fresh omnigenbench install fails at import without this pin
@@ -110,10 +117,10 @@ def me(*args: str) -> list[str]:
 # ----------------------------------------------------------------------------------------------- shared set-up
 class Workspace:
     """A temporary GFMBENCH_HOME with a local hub serving RGB's SSP_Archive2, SNMD and SNMR (real data) and the tiny
-    model."""
+    model; with `setup` (a child's arguments), what that child publishes instead, and `model` the repo to fetch."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, root: Path, setup: list[str] | None = None, model: str = MODEL) -> None:
+        self.root, self.setup, self.model = root, setup, model
 
     def __enter__(self) -> Workspace:
         from gfmbench.hub.server import LocalHub
@@ -122,9 +129,12 @@ class Workspace:
         self.hub.start()
         self.env = {**os.environ, "GFMBENCH_HOME": str(self.root / "home"), "HF_HOME": str(self.root / "hf"),
                     **self.hub.env()}
-        subprocess.run(me("setup", str(self.hub.root), str(SAMPLES / "RGB")), env=self.env, check=True,
-                       capture_output=True)
-        result = run_child(me("snapshot"), env=self.env)
+        setup = self.setup or ["setup", str(SAMPLES / "RGB")]
+        done = subprocess.run(me(setup[0], str(self.hub.root), *setup[1:]), env=self.env, capture_output=True,
+                              text=True)
+        if done.returncode:
+            raise RuntimeError(f"workspace set-up ({setup[0]}) failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+        result = run_child(me("snapshot", self.model), env=self.env)
         self.model_dir = Path(result.output["path"])
         return self
 
@@ -143,22 +153,32 @@ def child_setup(hub_root: str, rgb: str) -> None:
     publish_tiny_models(backend, [MODEL])
 
 
-def child_snapshot() -> None:
+def child_snapshot(model: str) -> None:
     from huggingface_hub import snapshot_download
 
-    print(json.dumps({"path": snapshot_download(MODEL)}))
+    print(json.dumps({"path": snapshot_download(model)}))
 
 
 # --------------------------------------------------------------------------------------------- 1-2 end to end
+def run_cmd(model: str, suite: str, task: str, epochs: int, batch: int, max_length: int, lr: float, out: Path,
+            *extra: str) -> list[str]:
+    """`gfmbench run` of one task and seed 0 (`max_length` in nucleotides, as the CLI takes it)."""
+    return [sys.executable, "-m", "gfmbench", "run", "--model", model, "--suite", suite, "--tasks", task,
+            "--epochs", str(epochs), "--batch-size", str(batch), "--max-length", str(max_length),
+            "--learning-rate", str(lr), "--seeds", "0", "--overwrite", "--no-progress", "--output-dir", str(out),
+            *extra]
+
+
 def gfmbench_run_cmd(ws: Workspace, epochs: int, batch: int, max_tokens: int, lr: float, out: Path) -> list[str]:
-    return [sys.executable, "-m", "gfmbench", "run", "--model", MODEL, "--suite", "rgb", "--tasks", "SSP_Archive2",
-            "--epochs", str(epochs), "--batch-size", str(batch), "--max-length", str(max_tokens - 2),
-            "--learning-rate", str(lr), "--seeds", "0", "--overwrite", "--no-progress", "--output-dir", str(out)]
+    return run_cmd(MODEL, "rgb", "SSP_Archive2", epochs, batch, max_tokens - 2, lr, out)
 
 
-def gfmbench_score(out: Path) -> float:
-    result = json.loads(next(out.rglob("result.json")).read_text())
-    return result["metrics"]["test"]["f1_macro"]
+def gfmbench_result(out: Path) -> dict[str, Any]:
+    return json.loads(next(out.rglob("result.json")).read_text())
+
+
+def gfmbench_score(out: Path, metric: str = "f1_macro") -> float:
+    return gfmbench_result(out)["metrics"]["test"][metric]
 
 
 def omnigenbench_python(venv: Path, log: Path) -> Path:
@@ -210,6 +230,26 @@ def omnigenbench_scratch(scratch: Path) -> Path:
     return bench
 
 
+def omnigenbench_side(args: argparse.Namespace, root: Path, scratch: Path, bench: str, model_dir: Path, epochs: int,
+                      batch: int, max_tokens: int, lr: float, metric: str,
+                      repeats: int | None = None) -> tuple[Child | None, float | None, str | None]:
+    """OmniGenBench's AutoBench on the benchmark folder `bench` below `scratch` (after one warm-up run when repeats
+    > 1): (the measurement, its test `metric`, None), or (None, None, why it did not run)."""
+    repeats = args.repeats if repeats is None else repeats
+    try:
+        python = omnigenbench_python(Path(args.omnigenbench_venv), root / "omnigenbench-install.log")
+        cmd = [str(python), str(SCRIPTS / "_omnigenbench_autobench.py"), bench, str(model_dir), str(epochs),
+               str(batch), str(max_tokens), str(lr), "0"]
+        env = {**os.environ, "PYTHONPATH": str(scratch / "stub"), "HF_HUB_OFFLINE": "1"}
+        if repeats > 1:
+            run_child(cmd, env=env, cwd=scratch)  # warm-up (page cache, .pyc)
+        omni = best(cmd, repeats, env=env, cwd=scratch, log=root / f"omnigenbench-{bench}.log")
+        return omni, float(next(iter(omni.output.values()))[metric]), None
+    except (RuntimeError, subprocess.CalledProcessError, OSError, StopIteration, KeyError) as exc:
+        lines = [line for line in str(exc).splitlines() if line.strip()]
+        return None, None, (lines[-1] if lines else type(exc).__name__)[-300:]  # the error's last line
+
+
 def bench_e2e_and_harness(ws: Workspace, args: argparse.Namespace, which: set[str]) -> list[Result]:
     epochs, batch, max_tokens, repeats = args.epochs, 8, 512, args.repeats
     results = []
@@ -226,24 +266,19 @@ def bench_e2e_and_harness(ws: Workspace, args: argparse.Namespace, which: set[st
                                   ours.wall_s, None, None, "<= 0.5", None, ours.peak_rss_mb, None,
                                   {**detail, "omnigenbench": "skipped (--no-omnigenbench)"}))
         else:
-            try:
-                python = omnigenbench_python(Path(args.omnigenbench_venv), ws.root / "omnigenbench-install.log")
-                scratch = ws.root / "omni-scratch"
-                omnigenbench_scratch(scratch)
-                omni_cmd = [str(python), str(SCRIPTS / "_omnigenbench_autobench.py"), "RGBbench",
-                            str(ws.model_dir), str(epochs), str(batch), str(max_tokens), str(lr), "0"]
-                omni_env = {**os.environ, "PYTHONPATH": str(scratch / "stub"), "HF_HUB_OFFLINE": "1"}
-                run_child(omni_cmd, env=omni_env, cwd=scratch)  # warm-up (page cache, .pyc)
-                omni = best(omni_cmd, repeats, env=omni_env, cwd=scratch, log=ws.root / "omnigenbench.log")
-                omni_score = next(iter(omni.output.values()))["f1_score"]
+            scratch = ws.root / "omni-scratch"
+            omnigenbench_scratch(scratch)
+            omni, omni_score, error = omnigenbench_side(args, ws.root, scratch, "RGBbench", ws.model_dir, epochs, batch,
+                                                        max_tokens, lr, "f1_score")
+            if omni is None:
+                results.append(Result("e2e AutoBench, SSP_Archive2", "gfmbench run", "OmniGenBench AutoBench",
+                                      ours.wall_s, None, None, "<= 0.5", None, ours.peak_rss_mb, None,
+                                      {**detail, "omnigenbench error": error}))
+            else:
                 detail["OmniGenBench test macro F1"] = round(omni_score, 4)
                 results.append(Result("e2e AutoBench, SSP_Archive2", "gfmbench run", "OmniGenBench AutoBench",
                                       ours.wall_s, omni.wall_s, ours.wall_s / omni.wall_s, "<= 0.5",
                                       ours.wall_s / omni.wall_s <= 0.5, ours.peak_rss_mb, omni.peak_rss_mb, detail))
-            except (RuntimeError, subprocess.CalledProcessError, OSError) as exc:
-                results.append(Result("e2e AutoBench, SSP_Archive2", "gfmbench run", "OmniGenBench AutoBench",
-                                      ours.wall_s, None, None, "<= 0.5", None, ours.peak_rss_mb, None,
-                                      {**detail, "omnigenbench error": str(exc)[-500:]}))
     if "harness" in which:
         bare_cmd = me("bare", str(epochs), str(batch), str(max_tokens), str(lr))
         run_child(bare_cmd, env=ws.env)
@@ -552,6 +587,165 @@ def bench_zeroshot(ws: Workspace, args: argparse.Namespace) -> list[Result]:
     return results
 
 
+# -------------------------------------------------------------------------------------- 8 scale: NT-v2-50M shape
+def child_setup_scale(hub_root: str, raw: str, shape: str, models: str, budget: str) -> None:
+    sys.path.insert(0, str(SCRIPTS))
+    from bench_scale import build_scale_hub, write_excerpts
+
+    write_excerpts(SAMPLES, Path(raw), budget)
+    build_scale_hub(Path(raw), Path(hub_root), shape, tuple(models.split(",")), ZOO)
+
+
+def child_longest(raw: str, config: str, model_dir: str) -> None:
+    sys.path.insert(0, str(SCRIPTS))
+    from bench_scale import longest, scale_task
+
+    nucleotides, tokens = longest(Path(raw), scale_task(config), model_dir)
+    print(json.dumps({"nucleotides": nucleotides, "tokens": tokens}))
+
+
+def child_bare_scale(model_dir: str, config: str, epochs: str, batch: str, lr: str, max_tokens: str, device: str,
+                     precision: str) -> None:
+    sys.path.insert(0, str(SCRIPTS))
+    from bench_scale import bare_finetune, scale_task
+
+    print(json.dumps(bare_finetune(model_dir, scale_task(config), int(epochs), int(batch), float(lr),
+                                   int(max_tokens), 0, device, precision)))
+
+
+def bench_scale(root: Path, args: argparse.Namespace) -> list[Result]:
+    """gfmbench, OmniGenBench and the bare loop fine-tuning the NT-v2-50M-shaped random model on SSP_Archive2 and
+    GUE prom_300_tata (real files cut to a fixed budget), same epochs, batch, max length, learning rate, fp32."""
+    sys.path.insert(0, str(SCRIPTS))
+    from bench_scale import SCALE_MODELS, SCALE_TASKS, omnigenbench_folder
+
+    shape = "miniature" if args.quick else "nt-v2-50m"
+    raw = root / "raw"
+    epochs, batch, lr, repeats = 1, 8, args.scale_learning_rate, args.scale_repeats
+    setup = ["setup-scale", str(raw), shape, "nt-v2-50m", "quick" if args.quick else "cpu"]
+    results = []
+    with Workspace(root, setup, model=SCALE_MODELS["nt-v2-50m"][1]) as ws:
+        params = json.loads((ws.model_dir / "config.json").read_text())
+        size = f"{params['num_hidden_layers']} layers, hidden {params['hidden_size']}"
+        for task in SCALE_TASKS:
+            lengths = run_child(me("longest", str(raw), task.config, str(ws.model_dir)), env=ws.env).output
+            out = root / f"runs-{task.config}"
+            ours = best(run_cmd(ws.model, task.suite, task.config, epochs, batch, lengths["nucleotides"], lr, out),
+                        repeats, env=ws.env)
+            found = gfmbench_result(out)
+            score = found["metrics"]["test"][task.metric]
+            bare = best(me("bare-scale", str(ws.model_dir), task.config, str(epochs), str(batch), str(lr),
+                           str(lengths["tokens"]), "cpu", "fp32"), repeats, env=ws.env)
+            rows = {name: raw.joinpath(task.folder, name).read_bytes().count(b"\n") - name.endswith(".csv")
+                    for name in task.lines}
+            common = {f"gfmbench test {task.metric}": round(score, 4),
+                      f"bare loop test {task.metric}": round(bare.output["score"], 4),
+                      "work": f"{size}, {'/'.join(map(str, rows.values()))} rows, 1 epoch, batch {batch}, "
+                              f"{lengths['tokens']} tokens max, lr {lr}, fp32"}
+            name = f"e2e at NT-v2-50M shape, {task.config}"
+            if args.no_omnigenbench:
+                omni, omni_score, error = None, None, "skipped (--no-omnigenbench)"
+            else:
+                scratch = root / f"omni-{task.config}"
+                bench = omnigenbench_folder(raw, scratch, task).name
+                omni, omni_score, error = omnigenbench_side(args, root, scratch, bench, ws.model_dir, epochs, batch,
+                                                            lengths["tokens"], lr, task.omni_metric, repeats)
+            detail = {**common, **({f"OmniGenBench test {task.metric}": round(omni_score, 4)} if omni else
+                                   {"omnigenbench": error})}
+            results.append(Result(name, "gfmbench run", "OmniGenBench AutoBench", ours.wall_s,
+                                  omni.wall_s if omni else None, ours.wall_s / omni.wall_s if omni else None,
+                                  "<= 0.5", ours.wall_s / omni.wall_s <= 0.5 if omni else None, ours.peak_rss_mb,
+                                  omni.peak_rss_mb if omni else None, detail))
+            results.append(Result(f"harness overhead at NT-v2-50M shape, {task.config}", "gfmbench run",
+                                  "bare PyTorch loop (shuffled batches, constant lr)", ours.wall_s, bare.wall_s,
+                                  ours.wall_s / bare.wall_s, "<= 1.05", ours.wall_s / bare.wall_s <= 1.05,
+                                  ours.peak_rss_mb, bare.peak_rss_mb,
+                                  {**common, "bare loop training s": round(bare.output["train_s"], 2),
+                                   "gfmbench training s": round(found["cost"]["train_steps_s"], 2)}))
+    return results
+
+
+# ------------------------------------------------------------------------------------------------------ 9 GPU
+# Dense bf16 tensor-core peaks from NVIDIA's data sheets (no sparsity), by a name torch reports.
+GPU_BF16_PEAK_TFLOPS = {"H200": 989.4, "H100 NVL": 835.0, "H100 PCIe": 756.0, "H100": 989.4, "GH200": 989.4,
+                        "A100": 312.0, "L40S": 362.1, "L4": 121.0, "A10G": 70.0, "RTX 4090": 165.2}
+
+
+def bf16_peak(device_name: str) -> float | None:
+    """The device's dense bf16 peak in FLOP/s, by the longest table name found in torch's device name."""
+    found = [name for name in GPU_BF16_PEAK_TFLOPS if name in device_name]
+    return GPU_BF16_PEAK_TFLOPS[max(found, key=len)] * 1e12 if found else None
+
+
+def child_model_flops(model_dir: str, mean_tokens: str) -> None:
+    sys.path.insert(0, str(SCRIPTS))
+    from bench_scale import training_flops_per_token
+
+    per_token, dense = training_flops_per_token(model_dir, float(mean_tokens))
+    print(json.dumps({"flops_per_token": per_token, "non_embedding_parameters": dense}))
+
+
+def child_device() -> None:
+    import torch
+
+    name = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
+    print(json.dumps({"name": name, "bf16_peak": bf16_peak(name)}))
+
+
+def bench_gpu(root: Path, args: argparse.Namespace) -> list[Result]:
+    """Fine-tuning the NT-v2-50M and DNABERT-2-117M shapes on GUE prom_300_tata (all 4,904 training rows, one
+    epoch, batch 32, bf16, SDPA attention) with `gfmbench run` and with the bare loop: tokens per second of the
+    training loop, peak GPU memory, model FLOP utilisation against the device's bf16 peak. `--dry-run`: the same
+    steps on the CPU with miniature shapes, a few rows and fp32 (checks the script, not the figures)."""
+    sys.path.insert(0, str(SCRIPTS))
+    from bench_scale import SCALE_MODELS, scale_task
+
+    dry = args.dry_run
+    device_info = run_child(me("device"), env=os.environ.copy()).output
+    if not dry and device_info["name"] == "cpu":
+        raise SystemExit("bench.py gpu: no CUDA device here (use --dry-run to check the steps on the CPU)")
+    device, precision = ("cpu", "fp32") if dry else ("cuda", "bf16")
+    task, epochs, batch, lr = scale_task("prom_300_tata"), 1, 32, args.scale_learning_rate
+    raw = root / "raw"
+    models = list(SCALE_MODELS)
+    setup = ["setup-scale", str(raw), "miniature" if dry else "real", ",".join(models), "quick" if dry else "gpu"]
+    results = []
+    with Workspace(root, setup, model=SCALE_MODELS[models[0]][1]) as ws:
+        for name in models:
+            family, repo = SCALE_MODELS[name]
+            model_dir = Path(run_child(me("snapshot", repo), env=ws.env).output["path"])
+            remote = ["--trust-remote-code"] if family == "dnabert2" else []
+            out = root / f"gpu-{name}"
+            ours = run_child(run_cmd(repo, task.suite, task.config, epochs, batch, 300, lr, out,
+                                     "--precision", precision, *remote), env=ws.env)
+            found = gfmbench_result(out)
+            cost = found["cost"]
+            bare = run_child(me("bare-scale", str(model_dir), task.config, str(epochs), str(batch), str(lr), "512",
+                                device, precision), env=ws.env)
+            mean_tokens = bare.output["train_tokens"] / (epochs * bare.output["train_rows"])
+            flops = run_child(me("model-flops", str(model_dir), str(mean_tokens)), env=ws.env).output
+            sides = {"gfmbench": (cost["train_tokens"], cost["train_steps_s"], cost["peak_gpu_mb"]),
+                     "bare": (bare.output["train_tokens"], bare.output["train_s"], bare.output["peak_gpu_mb"])}
+            detail: dict[str, Any] = {"device": device_info["name"],
+                                      "non-embedding parameters": flops["non_embedding_parameters"],
+                                      "mean tokens per sequence": round(mean_tokens, 1)}
+            for side, (tokens, seconds, peak_mb) in sides.items():
+                per_second = tokens / seconds
+                detail[f"{side} tokens/s"] = round(per_second)
+                detail[f"{side} peak GPU MiB"] = None if peak_mb is None else round(peak_mb)
+                peak = device_info["bf16_peak"]
+                detail[f"{side} MFU"] = None if peak is None or dry else round(per_second * flops["flops_per_token"]
+                                                                                / peak, 4)
+            detail[f"gfmbench test {task.metric}"] = round(found["metrics"]["test"][task.metric], 4)
+            detail[f"bare loop test {task.metric}"] = round(bare.output["score"], 4)
+            ratio = sides["bare"][0] / sides["bare"][1] / (sides["gfmbench"][0] / sides["gfmbench"][1])
+            results.append(Result(f"GPU fine-tune, {name} shape, {task.config}",
+                                  f"gfmbench run --precision {precision}", f"bare PyTorch loop ({precision})",
+                                  ours.wall_s, bare.wall_s, ratio, "<= 1.05 (training tokens/s, bare / ours)",
+                                  ratio <= 1.05, ours.peak_rss_mb, bare.peak_rss_mb, detail))
+    return results
+
+
 # -------------------------------------------------------------------------------------------------- reporting
 def _fmt(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
@@ -578,34 +772,43 @@ def environment() -> dict[str, str]:
     return info
 
 
-def write_doc(results: list[Result], command: str, env: dict[str, str]) -> None:
+SECTIONS = {"report": "", "scale": "scale:", "gpu": "gpu:"}  # docs/performance.md: <!-- bench.py:{tag}begin -->
+
+
+def write_doc(section: str, results: list[Result], command: str, env: dict[str, str]) -> None:
+    """Regenerate one section of docs/performance.md in place (the others are left as they are)."""
+    from gfmbench.atomic import atomic_write
     from gfmbench.table import markdown_table
 
     doc = ROOT / "docs" / "performance.md"
     text = doc.read_text()
+    begin, end = f"<!-- bench.py:{SECTIONS[section]}begin -->", f"<!-- bench.py:{SECTIONS[section]}end -->"
     headers, rows = table(results)
-    section = "\n".join([
-        DOC_BEGIN,
+    block = "\n".join([
+        begin,
         f"Generated by `{command}` on {time.strftime('%Y-%m-%d')}; "
         + ", ".join(f"{k} {v}" for k, v in env.items()) + ".",
         "",
         markdown_table(headers, rows),
-        DOC_END,
+        end,
     ])
-    if DOC_BEGIN in text:
-        before, rest = text.split(DOC_BEGIN, 1)
-        text = before + section + rest.split(DOC_END, 1)[1]
+    if begin in text:
+        before, rest = text.split(begin, 1)
+        text = before + block + rest.split(end, 1)[1]
     else:
-        text = text.rstrip() + "\n\n## The report — `python scripts/bench.py all --write-doc`\n\n" + section + "\n"
-    from gfmbench.atomic import atomic_write
-
+        text = text.rstrip() + f"\n\n## `{command}`\n\n" + block + "\n"
     atomic_write(doc, text)
 
 
-BENCHMARKS = ("e2e", "harness", "tokenise", "builders", "metrics", "startup", "zeroshot")
+TINY_BENCHMARKS = {"e2e": bench_e2e_and_harness, "harness": bench_e2e_and_harness, "tokenise": bench_tokenise,
+                   "builders": bench_builders, "metrics": bench_metrics, "startup": bench_startup,
+                   "zeroshot": bench_zeroshot}  # on the tiny model, in one workspace
+BENCHMARKS = (*TINY_BENCHMARKS, "scale", "gpu")
 CHILDREN = {"setup": child_setup, "snapshot": child_snapshot, "bare": child_bare, "tokenise": child_tokenise,
             "convert": child_convert, "write-csv": child_write_csv, "build-gue": child_build_gue,
-            "load": child_load, "metric": child_metric, "zeroshot": child_zeroshot}
+            "load": child_load, "metric": child_metric, "zeroshot": child_zeroshot,
+            "setup-scale": child_setup_scale, "longest": child_longest, "bare-scale": child_bare_scale,
+            "model-flops": child_model_flops, "device": child_device}
 
 
 def main(argv: list[str] | None = None) -> list[Result]:
@@ -627,26 +830,29 @@ def main(argv: list[str] | None = None) -> list[Result]:
     parser.add_argument("--zeroshot-sequences", type=int, default=200,
                         help="test sequences of SNMD and SNMR each in the zero-shot benchmark (the baseline costs about "
                              "0.1 s per sequence per task on a quiet 2-core CPU)")
+    parser.add_argument("--scale-learning-rate", type=float, default=1e-4,
+                        help="for all sides of the scale benchmark (the 50M-parameter shape)")
+    parser.add_argument("--scale-repeats", type=int, default=1,
+                        help="best of N in the scale benchmark (each side takes minutes on a 2-core CPU)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="gpu: run its steps on the CPU with miniature shapes and a few rows (no CUDA needed)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--write-doc", action="store_true", help="regenerate the report section of "
                         "docs/performance.md")
     args = parser.parse_args(argv)
     args.repeats = args.repeats or (1 if args.quick else 3)
     which = set(BENCHMARKS) if "all" in args.what else set(args.what)
-    results: list[Result] = []
-    with tempfile.TemporaryDirectory(prefix="gfmbench-bench-") as tmp, Workspace(Path(tmp)) as ws:
-        if which & {"e2e", "harness"}:
-            results += bench_e2e_and_harness(ws, args, which)
-        if "tokenise" in which:
-            results += bench_tokenise(ws, args)
-        if "builders" in which:
-            results += bench_builders(ws, args)
-        if "metrics" in which:
-            results += bench_metrics(ws, args)
-        if "startup" in which:
-            results += bench_startup(ws, args)
-        if "zeroshot" in which:
-            results += bench_zeroshot(ws, args)
+    by_section: dict[str, list[Result]] = {name: [] for name in SECTIONS}
+    if which & set(TINY_BENCHMARKS):
+        with tempfile.TemporaryDirectory(prefix="gfmbench-bench-") as tmp, Workspace(Path(tmp)) as ws:
+            for name, bench in TINY_BENCHMARKS.items():
+                if name in which and not (name == "harness" and "e2e" in which):
+                    by_section["report"] += bench(ws, args, which) if name in ("e2e", "harness") else bench(ws, args)
+    for name, bench in (("scale", bench_scale), ("gpu", bench_gpu)):
+        if name in which and not (name == "gpu" and "all" in args.what):  # a GPU run is asked for by name
+            with tempfile.TemporaryDirectory(prefix=f"gfmbench-bench-{name}-") as tmp:
+                by_section[name] += bench(Path(tmp), args)
+    results = [r for section in by_section.values() for r in section]
     from gfmbench.table import format_table
 
     env = environment()
@@ -658,7 +864,9 @@ def main(argv: list[str] | None = None) -> list[Result]:
         args.json.write_text(json.dumps({"command": command, "environment": env,
                                          "results": [asdict(r) for r in results]}, indent=2) + "\n")
     if args.write_doc:
-        write_doc(results, command, env)
+        for section, found in by_section.items():
+            if found and not (section == "gpu" and args.dry_run):  # a dry run's figures mean nothing
+                write_doc(section, found, command, env)
     return results
 
 

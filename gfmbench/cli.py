@@ -83,7 +83,8 @@ def _cmd_models(args: argparse.Namespace) -> int:
         loading = "plugin " + family.plugin_import if family.plugin_import else (
             "remote code" if family.remote_code else "transformers")
         rows.append([ckpt.name, family.display_name, ckpt.hub_id, family.alphabet, tokenizer,
-                     _human(ckpt.n_parameters), f"{ckpt.max_context:,}" if ckpt.max_context else "-", family.license or "-", loading])
+                     _human(ckpt.n_parameters), f"{ckpt.max_context:,}" if ckpt.max_context else "-",
+                     family.license or "-", loading])
     print(format_table(["name", "family", "hub id", "alphabet", "tokenizer", "params", "context (tokens)",
                         "license", "loads with"], rows))
     return 0
@@ -309,7 +310,8 @@ def _cmd_structure(args: argparse.Namespace) -> int:
     if not rows or "structure" not in rows[0] or "scores" not in rows[0]:
         raise GfmbenchError(f"{folder}: not a secondary-structure unit (task {result.key.task})")
     table = compare_structures(rows, args.min_loop)
-    print(f"{result.key.task} test split, {len(rows)} sequences, model {result.key.model_id}@{result.key.model_sha[:12]}")
+    print(f"{result.key.task} test split, {len(rows)} sequences, "
+          f"model {result.key.model_id}@{result.key.model_sha[:12]}")
     print(format_table(list(table[0]), [[f"{v:.4f}" if isinstance(v, float) else v for v in r.values()]
                                         for r in table]))
     return 0
@@ -389,7 +391,8 @@ def _cmd_sweep_status(args: argparse.Namespace) -> int:
     shown = rows if args.all else [r for r in rows if r["state"] != "done"]
     if shown:
         print(format_table(["model", "suite", "task", "seed", "state", "error"],
-                           [[r["model"], r["suite"], r["task"], r["seed"], r["state"], r["error"][:80]] for r in shown]))
+                           [[r["model"], r["suite"], r["task"], r["seed"], r["state"],
+                             r["error"][:80]] for r in shown]))
     counts = Counter(r["state"] for r in rows)
     other = f", {counts['other settings']} done with other settings only (pass the sweep's settings)" \
         if counts["other settings"] else ""
@@ -450,9 +453,9 @@ def _cmd_hub_tiny(args: argparse.Namespace) -> int:
 
 
 def _cmd_hub_serve(args: argparse.Namespace) -> int:
-    from gfmbench.hub.server import serve_forever
+    from gfmbench.hub.server import LocalHub, serve_forever
 
-    def announce(hub: object) -> None:
+    def announce(hub: LocalHub) -> None:
         print(f"Local hub serving {hub.root}\nexport HF_ENDPOINT={hub.endpoint}", flush=True)
 
     serve_forever(root=args.root, port=args.port, announce=announce)
@@ -545,8 +548,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="build a suite's dataset repo from its upstream raw release")
     build.add_argument("suite", help="suite name (e.g. rgb)")
-    build.add_argument("--raw-dir", help="this suite's already-downloaded upstream copy (else GFMBENCH_RAW_DIR/<SUITE>, "
-                                         "else download)")
+    build.add_argument("--raw-dir", help="this suite's already-downloaded upstream copy "
+                                         "(else GFMBENCH_RAW_DIR/<SUITE>, else download)")
     build.add_argument("--configs", nargs="+", metavar="CONFIG", help="only these configs (names or upstream aliases)")
     build.add_argument("--exclude", nargs="+", metavar="CONFIG", help="leave these configs out (e.g. data whose "
                                                                      "terms forbid redistribution)")
@@ -711,7 +714,8 @@ def build_parser() -> argparse.ArgumentParser:
     board_show.add_argument("--suite", help="only this suite's tasks")
     board_show.set_defaults(func=_cmd_leaderboard_show)
     for p in (board_build, board_serve, board_show):
-        p.add_argument("--results-repo", help="a results dataset repo on the hub at HF_ENDPOINT (e.g. gfmbench/results)")
+        p.add_argument("--results-repo",
+                       help="a results dataset repo on the hub at HF_ENDPOINT (e.g. gfmbench/results)")
         p.add_argument("--revision", help="pin the results repo revision (default: latest)")
         p.add_argument("--results-dir", help="a local folder of result units instead")
         p.add_argument("--output", help="where the tables go (default: $GFMBENCH_HOME/leaderboard)")

@@ -46,7 +46,8 @@ class InputFormat:
     translate: dict[str, str] = field(default_factory=dict)  # e.g. {"U": "T"} for a DNA vocabulary
 
     def text(self, sequence: str) -> str:
-        seq = sequence.translate(str.maketrans(self.translate)) if self.translate else sequence
+        table: dict[str, str | int | None] = dict(self.translate)
+        seq = sequence.translate(str.maketrans(table)) if table else sequence
         if self.kind == "kmer_overlap":
             return " ".join(seq[i:i + self.k] for i in range(max(1, len(seq) - self.k + 1)))
         return seq
@@ -59,7 +60,7 @@ class InputFormat:
         return offsets
 
     def describe(self) -> str:
-        base = "overlapping {k}-mers".format(k=self.k) if self.kind == "kmer_overlap" else "raw sequence"
+        base = f"overlapping {self.k}-mers" if self.kind == "kmer_overlap" else "raw sequence"
         return base + (f", {''.join(f'{a}->{b}' for a, b in self.translate.items())}" if self.translate else "")
 
 
@@ -242,7 +243,7 @@ def plain_token_lengths(tokenizer: Any) -> np.ndarray | None:
     only split, and a word-level or BPE model without subword markers (single-nucleotide, k-mer and BPE DNA
     vocabularies). Then a token's span follows from the ids alone and the tokenizer's offsets (the costliest part
     of a batch call) are not needed. None for any other tokenizer."""
-    cached = getattr(tokenizer, "_gfmbench_token_lengths", False)
+    cached: Any = getattr(tokenizer, "_gfmbench_token_lengths", False)
     if cached is not False:
         return cached
     result = None

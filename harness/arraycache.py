@@ -51,7 +51,7 @@ def write_arrays(path: Path, key: dict[str, Any], arrays: Arrays) -> None:
     if "key" in arrays:
         raise ValueError("'key' is reserved for the entry's own key")
     buffer = io.BytesIO()
-    np.savez(buffer, key=np.array(json.dumps(key, sort_keys=True)), **arrays)
+    np.savez(buffer, key=np.array(json.dumps(key, sort_keys=True)), **arrays)  # type: ignore[arg-type]
     atomic_write(path, buffer.getvalue())
 
 

@@ -294,9 +294,8 @@ def push_results(report: RunReport, results_repo: str, backend: Any | None = Non
     the eval results YAML to the model repo when the model comes from a hub."""
     from huggingface_hub import CommitOperationAdd
 
-    from gfmbench.hub.publish import publish, select_backend
-
     from gfmbench.errors import HubError
+    from gfmbench.hub.publish import HubBackend, publish, select_backend
     from gfmbench.leaderboard.table import validate_card
 
     backend = backend if backend is not None else select_backend()
@@ -319,7 +318,7 @@ def push_results(report: RunReport, results_repo: str, backend: Any | None = Non
                                       source_url=f"{endpoint}/datasets/{results_repo}")
         op = CommitOperationAdd(f".eval_results/{report.card_stem}.yaml", eval_results_yaml(entries).encode())
         message = f"gfmbench results on {report.suite.name}"
-        if hasattr(backend, "can_write") and not backend.can_write(report.model.model_id):
+        if isinstance(backend, HubBackend) and not backend.can_write(report.model.model_id):
             # Not our repo on the Hub: propose the eval results as a pull request, as the Hub expects.
             commits[report.model.model_id] = backend.commit(report.model.model_id, [op], message, repo_type="model",
                                                             create_pr=True)

@@ -11,8 +11,8 @@ import numpy as np
 
 from gfmbench.errors import GfmbenchError, MissingDataError
 from gfmbench.harness.align import (
-    AlignmentError,
     IGNORE_INDEX,
+    AlignmentError,
     EncodedSequence,
     InputFormat,
     encode,
@@ -62,9 +62,12 @@ def dataset_sha(repo_id: str, revision: str) -> str:
     if why is not None:
         raise refused(f"cannot be reached ({why})")
     try:
-        return HfApi().dataset_info(repo_id, revision=revision).sha
+        sha = HfApi().dataset_info(repo_id, revision=revision).sha
     except Exception as exc:  # HTTP errors and transport errors (connection refused, timeouts) alike
         raise refused(f"did not answer ({type(exc).__name__}: {exc})") from None
+    if sha is None:
+        raise refused("answered without a commit for it")
+    return sha
 
 
 def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None, seed: int = 0,
@@ -113,7 +116,7 @@ def _card_row_count(repo_id: str, sha: str, config: str, split: str) -> int | No
 
     try:  # the card at the unit's exact commit (DatasetCard.load takes no revision)
         card = DatasetCard.load(hf_hub_download(repo_id, "README.md", repo_type="dataset", revision=sha))
-    except Exception:  # noqa: BLE001 - no card, no count: the caller says what is missing
+    except Exception:
         return None
     counts = (card.data.to_dict().get("gfmbench") or {}).get("num_rows") or {}
     value = (counts.get(config) or {}).get(split)
@@ -211,7 +214,7 @@ def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat,
     examples = []
     for i, enc in enumerate(encoded):
         extra = {"sequence": sequences[i], **({"structure": rows["structure"][i]} if "structure" in rows else {})}
-        if second is not None:
+        if second is not None and task.pair_input:
             extra[task.pair_input] = second[i]
         if task.is_pair_level:
             reference, labels = _pair_reference(task, rows, i, enc)
@@ -223,7 +226,7 @@ def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat,
                 continue
             labels = token_class_labels(enc, reference)
         elif task.type == "token_regression":
-            reference = np.array([[np.nan if v is None else v for v in rows[t][i]] for t in task.targets],
+            reference = np.array([[np.nan if v is None else v for v in rows[t][i]] for t in task.targets or ()],
                                  dtype=np.float64).T  # (n, k)
             if long_sequences == "window" and enc.truncated_positions:
                 examples += _windows(task, rows["id"][i], sequences[i], reference, extra, enc, tokenizer, fmt,
@@ -315,7 +318,7 @@ def streamed_examples(task: TaskSpec, stream: Any, tokenizer: Any, fmt: InputFor
         def set_epoch(self, epoch: int) -> None:
             stream.set_epoch(epoch)
 
-        def __iter__(self):  # noqa: ANN204
+        def __iter__(self):
             view = TorchExamples(task, [])
             for columns in stream.iter(batch_size=chunk):
                 view.examples = build_examples(task, RowBatch(columns), tokenizer, fmt, max_length, long_sequences)

@@ -89,7 +89,8 @@ def random_proposer(sequence: str, positions: list[int], rng: random.Random, par
         if j < 0:
             seq[i] = rng.choice(BASES)
         else:
-            seq[i], seq[j] = rng.choice(PAIRS)
+            pair = rng.choice(PAIRS)
+            seq[i], seq[j] = pair[0], pair[1]
     return "".join(seq)
 
 
@@ -155,7 +156,8 @@ class MaskedLMProposer:
                 done.add(i)
             else:
                 weights = [probs[i][pair[0]] * probs[j][pair[1]] for pair in PAIRS]
-                seq[i], seq[j] = rng.choices(PAIRS, weights=weights)[0]
+                pair = rng.choices(PAIRS, weights=weights)[0]
+                seq[i], seq[j] = pair[0], pair[1]
                 done |= {i, j}
         return "".join(seq)
 
@@ -175,7 +177,8 @@ def initial_sequence(target: str, partner: list[int], rng: random.Random) -> str
     seq = ["A"] * len(target)  # unpaired bases start as A (weak pairing), paired ones as a random GC/CG/AU/UA
     for i, j in enumerate(partner):
         if i < j:
-            seq[i], seq[j] = rng.choice(PAIRS[:4])
+            pair = rng.choice(PAIRS[:4])
+            seq[i], seq[j] = pair[0], pair[1]
     return "".join(seq)
 
 
@@ -200,7 +203,7 @@ def design(target: str, proposer: Any = random_proposer, population: int = 20, g
         if history[-1] == 0 or (time_budget is not None and time.process_time() - start > time_budget):
             break
         parents = pool[: max(2, population // 2)]
-        children = []
+        children: list[str] = []
         while len(parents) + len(children) < population:
             a, b = rng.sample(parents, 2)
             child = [x if rng.random() < 0.5 else y for x, y in zip(a, b, strict=True)]

@@ -136,7 +136,7 @@ class Dnabert2Adapter(FamilyAdapter):
             return config
         module = sys.modules[model_class.__module__]
         if getattr(module, "flash_attn_qkvpacked_func", None) is not None:
-            module.flash_attn_qkvpacked_func = sdpa_qkvpacked
+            setattr(module, "flash_attn_qkvpacked_func", sdpa_qkvpacked)  # noqa: B010 - the remote module's global
             record_fix(path, "Triton flash attention (written for a 2023 Triton pre-release, which current Triton "
                              "cannot compile) replaced by torch's scaled_dot_product_attention with the same ALiBi "
                              "bias")
@@ -197,7 +197,7 @@ class HyenaDnaAdapter(FamilyAdapter):
         reference = reference[0] if isinstance(reference, list) else reference
         if not reference:
             return
-        tokenizer_class = get_class_from_dynamic_module(reference, str(path))
+        tokenizer_class: Any = get_class_from_dynamic_module(reference, str(path))
         if "get_vocab" in vars(tokenizer_class) and not getattr(tokenizer_class.get_vocab, "_gfmbench", False):
             return
         record_fix(path, "CharacterTokenizer.get_vocab defined (its __init__ calls the transformers 5 base init, "

@@ -75,9 +75,10 @@ def compute_features(backbone: Any, examples: list[Example], token_level: bool, 
                 else:
                     real = ex.encoded.spans[:, 0] >= 0  # tokens that cover nucleotides
                     out[order[start + row]] = tokens[real].mean(axis=0) if real.any() else tokens.mean(axis=0)
+    filled = [tokens for tokens in out if tokens is not None]  # every example, in its own order
     if not token_level:
-        return SplitFeatures(values=np.stack(out).astype(np.float32))
-    per_nt = [to_nucleotides(ex.encoded, tokens) for ex, tokens in zip(examples, out, strict=True)]
+        return SplitFeatures(values=np.stack(filled).astype(np.float32))
+    per_nt = [to_nucleotides(ex.encoded, tokens) for ex, tokens in zip(examples, filled, strict=True)]
     return SplitFeatures(values=np.concatenate([v for v, _ in per_nt]).astype(np.float32),
                          lengths=np.array([len(c) for _, c in per_nt], dtype=np.int64),
                          covered=np.concatenate([c for _, c in per_nt]))
@@ -88,7 +89,7 @@ def cached_features(key: dict[str, Any], make: Callable[[], SplitFeatures]) -> t
     def arrays() -> dict[str, np.ndarray]:
         features = make()
         out = {"values": features.values}
-        if features.lengths is not None:
+        if features.lengths is not None and features.covered is not None:
             out.update(lengths=features.lengths, covered=features.covered)
         return out
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from gfmbench.errors import GfmbenchError
 
+
 @dataclass(frozen=True)
 class Shape:
     """The sizes a builder gives its model (the family's layout, tokenizer and code stay the family's)."""
@@ -134,7 +135,8 @@ def caduceus(folder: Path, zoo: Path, shape: Shape = MINIATURE) -> Path:
                      "AutoModel": "modeling_caduceus.Caduceus",
                      "AutoModelForMaskedLM": "modeling_caduceus.CaduceusForMaskedLM",
                      "AutoModelForSequenceClassification": "modeling_caduceus.CaduceusForSequenceClassification"},
-        "d_model": shape.hidden, "n_layer": shape.layers, "vocab_size": 16, "bidirectional": True, "rcps": True}, indent=2) + "\n")
+        "d_model": shape.hidden, "n_layer": shape.layers, "vocab_size": 16, "bidirectional": True, "rcps": True},
+        indent=2) + "\n")
     (folder / "tokenizer_config.json").write_text(json.dumps({
         "auto_map": {"AutoTokenizer": ["tokenization_caduceus.CaduceusTokenizer", None]},
         "model_max_length": shape.positions, "characters": list("ACGTN")}, indent=2) + "\n")
@@ -150,7 +152,8 @@ def _esm(folder: Path, words: list[str], eos: bool, family: str, source: str, sh
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "vocab.txt").write_text("\n".join(words) + "\n")
     tokenizer = EsmTokenizer(str(folder / "vocab.txt"), unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
-                             cls_token="<cls>", eos_token="<eos>" if eos else None, model_max_length=shape.positions - 2)
+                             cls_token="<cls>", eos_token="<eos>" if eos else None,
+                             model_max_length=shape.positions - 2)
     tokenizer.save_pretrained(folder)
     torch.manual_seed(0)
     config = EsmConfig(vocab_size=len(words), hidden_size=shape.hidden, num_hidden_layers=shape.layers,
@@ -220,7 +223,8 @@ def generator(folder: Path, zoo: Path | None = None, shape: Shape = MINIATURE) -
     torch.manual_seed(0)
     config = LlamaConfig(vocab_size=len(words), hidden_size=shape.hidden, num_hidden_layers=shape.layers,
                          num_attention_heads=shape.heads, num_key_value_heads=shape.heads,
-                         intermediate_size=shape.intermediate, max_position_embeddings=shape.positions, pad_token_id=0, bos_token_id=1, eos_token_id=2,
+                         intermediate_size=shape.intermediate, max_position_embeddings=shape.positions,
+                         pad_token_id=0, bos_token_id=1, eos_token_id=2,
                          architectures=["LlamaForCausalLM"])
     LlamaForCausalLM(config).save_pretrained(folder)
     _readme(folder, "GENERator-style Llama", "transformers' Llama classes with a 6-mer tokenizer", shape)

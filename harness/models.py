@@ -89,8 +89,12 @@ def resolve_model(spec: str, revision: str | None = None) -> ResolvedModel:
         digest = content_id(path)
         return ResolvedModel(model_id=str(path), revision=None, sha=digest, path=path.resolve(), content_id=digest)
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import (HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError,
-                                        RevisionNotFoundError)
+    from huggingface_hub.errors import (
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
 
     from gfmbench.hub.routing import remote_source, unreachable, where
 

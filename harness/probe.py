@@ -20,7 +20,7 @@ import numpy as np
 from gfmbench.harness.data import Example, TaskData, build_examples
 from gfmbench.harness.features import SplitFeatures, cached_features, compute_features
 from gfmbench.harness.models import ResolvedModel, load_tokenizer, max_positions
-from gfmbench.harness.results import peak_rss_mb
+from gfmbench.harness.results import UnitOutput, peak_rss_mb
 from gfmbench.harness.scoring import prediction_row, primary_confidence_interval, score_metric, score_predictions
 from gfmbench.suites.schema import TaskSpec
 
@@ -114,7 +114,7 @@ def _rows(task: TaskSpec, fitted: Any, examples: list[Example], features: SplitF
 
 def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length: int, seed: int,
                trust_remote_code: bool = False, progress: bool = True,
-               batch_size: int = 16, allow_unloaded_weights: bool = False) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
+               batch_size: int = 16, allow_unloaded_weights: bool = False) -> UnitOutput:
     """Returns (metrics per split, test prediction rows, details) like `train.train_unit`."""
     from gfmbench.harness.align import detect_input_format
 

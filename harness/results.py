@@ -19,7 +19,15 @@ from gfmbench.atomic import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
 
-RESULT_SCHEMA_VERSION = 2  # 2: the key holds the recipe digest and the result its settings (1: before recipes)
+# 2: the key holds the recipe digest and the result its settings (1: before recipes)
+RESULT_SCHEMA_VERSION: Literal[2] = 2
+
+# fine-tune; frozen backbone + linear model; language-model likelihoods, no training
+Regime = Literal["finetune", "probe", "zeroshot"]
+
+# What a regime returns for one unit: metrics per split, the test split's prediction rows, and details (head,
+# input format, truncation, cost, ...) for the card.
+UnitOutput = tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]
 
 
 class _Strict(BaseModel):
@@ -43,7 +51,7 @@ class UnitKey(_Strict):
     suite: str
     task: str  # config name
     seed: int
-    regime: Literal["finetune", "probe", "zeroshot"] = "finetune"  # see harness.probe and harness.zeroshot
+    regime: Regime = "finetune"  # see harness.probe and harness.zeroshot
     # digest of every setting that can change the result (harness.recipe); None: a unit written before recipes
     recipe_id: str | None = None
 

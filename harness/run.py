@@ -21,7 +21,16 @@ from gfmbench.config import gfmbench_home
 from gfmbench.errors import GfmbenchError
 from gfmbench.harness.data import load_task_data
 from gfmbench.harness.models import ResolvedModel, check_remote_code, import_plugins, resolve_model
-from gfmbench.harness.results import Cost, UnitKey, UnitResult, environment, read_unit, write_unit
+from gfmbench.harness.results import (
+    Cost,
+    Regime,
+    UnitKey,
+    UnitOutput,
+    UnitResult,
+    environment,
+    read_unit,
+    write_unit,
+)
 from gfmbench.harness.train import Hyperparameters, is_main_process, train_unit, wait_for_all_processes, world_size
 from gfmbench.suites.registry import all_tasks, get_suite, get_task
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
@@ -41,7 +50,7 @@ class RunConfig:
     warmup_ratio: float | None = None
     max_length: int | None = None
     long_sequences: str = "truncate"  # "window": sliding windows for token tasks
-    regime: str = "finetune"  # "probe": frozen backbone + linear model; "zeroshot": LM likelihoods, no training
+    regime: Regime = "finetune"  # "probe": frozen backbone + linear model; "zeroshot": LM likelihoods, no training
     zeroshot_scoring: str = "masked"  # zero-shot estimator: "masked" marginals, or "wildtype" (one unmasked pass)
     gradient_accumulation_steps: int = 1
     precision: str = "fp32"  # "bf16" / "fp16" mixed precision (fine-tuning)
@@ -74,7 +83,7 @@ class RunReport:
     suite: SuiteSpec
     units: list[UnitOutcome]
     output_dir: Path
-    regime: str = "finetune"
+    regime: Regime = "finetune"
 
     @property
     def card_stem(self) -> str:
@@ -237,7 +246,7 @@ def all_zeroshot_tasks() -> list[str]:
 
 
 def _compute_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Any, hp: Hyperparameters, seed: int,
-                  config: RunConfig, unit_folder: Path) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
+                  config: RunConfig, unit_folder: Path) -> UnitOutput:
     if config.regime == "probe":
         from gfmbench.harness.probe import probe_unit
 
@@ -363,7 +372,6 @@ def run(config: RunConfig) -> RunReport:
         write_cards(report)
     if config.push_to:
         from gfmbench.harness.cards import push_results
-
         from gfmbench.hub.publish import select_backend
 
         report.pushed = push_results(report, config.push_to, select_backend(to_hub=config.push_to_hub))

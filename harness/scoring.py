@@ -12,12 +12,12 @@ import warnings
 from typing import Any
 
 import numpy as np
+
 from gfmbench.harness.align import IGNORE_INDEX, to_nucleotides
 from gfmbench.harness.data import Example
 from gfmbench.metrics.catalog import get_metric
-from gfmbench.suites.schema import TaskSpec
-
 from gfmbench.pairmaps import covered_pairs, pairs_to_triangle, triangle_pairs
+from gfmbench.suites.schema import TaskSpec
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -96,12 +96,16 @@ def prediction_row(task: TaskSpec, ex: Example, out: np.ndarray, covered: np.nda
 
 def _merge_windows(group: list[tuple[Example, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
     """Each nucleotide takes the output of the window in which it is farthest from an edge (most context)."""
-    length = group[0][0].window[1]
+    spans: list[tuple[int, int]] = []
+    for ex, _, _ in group:
+        if ex.window is None:
+            raise ValueError(f"{ex.extra.get('id', 'an example')}: merging windows of a sequence that was not windowed")
+        spans.append(ex.window)
+    length = spans[0][1]
     first = group[0][1]
     merged = np.zeros((length, *first.shape[1:]), dtype=first.dtype)
     best = np.full(length, -1)
-    for ex, values, covered in group:
-        start = ex.window[0]
+    for (_, values, covered), (start, _) in zip(group, spans, strict=True):
         positions = np.arange(len(covered))
         distance = np.minimum(positions, len(covered) - 1 - positions)
         take = covered & (distance > best[start:start + len(covered)])
@@ -166,6 +170,7 @@ def _token_refs(row: dict[str, Any]) -> list[int]:
 
 
 def _metric_inputs(task: TaskSpec, inputs: str, rows: list[dict[str, Any]]) -> tuple[Any, Any]:
+    refs: list[Any]
     if task.type == "pair_classification":
         refs = [np.where(covered_pairs(r["covered"]), pairs_to_triangle(r["reference"], len(r["covered"])),
                          IGNORE_INDEX) for r in rows]

@@ -59,19 +59,19 @@ def decode_dot_bracket(probabilities: np.ndarray, sequence: str | None = None, m
         best[i, j] = options[pick, np.arange(len(i))]
         choice[i, j] = np.where(pick == 0, -1, np.where(pick == 1, -2, split_at))
     out = ["."] * n
-    stack = [(0, n - 1)] if n > 1 else []
+    stack: list[tuple[int, int]] = [(0, n - 1)] if n > 1 else []
     while stack:
-        i, j = stack.pop()
-        if i >= j:
+        lo, hi = stack.pop()
+        if lo >= hi:
             continue
-        c = choice[i, j]
+        c = int(choice[lo, hi])
         if c == -1:
-            stack.append((i + 1, j))
+            stack.append((lo + 1, hi))
         elif c == -2:
-            out[i], out[j] = "(", ")"
-            stack.append((i + 1, j - 1))
+            out[lo], out[hi] = "(", ")"
+            stack.append((lo + 1, hi - 1))
         else:
-            stack += [(i, int(c)), (int(c) + 1, j)]
+            stack += [(lo, c), (c + 1, hi)]
     return "".join(out)
 
 

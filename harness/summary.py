@@ -73,7 +73,7 @@ def unit_fields(result: UnitResult) -> tuple[tuple[str | None, str], int, str]:
     return (result.key.recipe_id, result.key.dataset_revision), result.key.seed, result.timestamp
 
 
-def preferred_group(units: list[T], fields: Callable[[T], tuple[tuple[str | None, str], int, str]] = unit_fields,
+def preferred_group(units: list[T], fields: Callable[[T], tuple[tuple[str | None, str], int, str]] = unit_fields,  # type: ignore[assignment]
                     ) -> list[T]:
     """Of one model's units on one task in one regime, the ones a comparison or leaderboard cell uses: units of
     other recipes or dataset revisions are never averaged together, so one (recipe, revision) group is chosen, the

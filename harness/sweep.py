@@ -14,10 +14,13 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gfmbench.atomic import atomic_write
 from gfmbench.errors import GfmbenchError
+
+if TYPE_CHECKING:
+    from gfmbench.harness.results import Regime
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +51,7 @@ class SweepSpec:
     seeds: tuple[int, ...] = (0,)
     tasks: tuple[str, ...] = ()  # names or aliases; each is looked up in every suite that has it; () = all tasks
     output_dir: str = ""
-    regime: str = "finetune"
+    regime: Regime = "finetune"
     run_options: dict[str, Any] = field(default_factory=dict)  # epochs, batch_size, ... (RunConfig fields)
 
     def units(self) -> list[SweepUnit]:
@@ -120,9 +123,9 @@ def status(spec: SweepSpec) -> list[dict[str, Any]]:
     """Every unit of the grid with its state in the results store: done (a unit of the sweep's recipe), failed
     (with the error), "other settings" (units exist, but none with the sweep's settings: they would not be reused)
     or missing."""
+    from gfmbench.harness.models import keyed_model_id
     from gfmbench.harness.results import RESULT_FILE, read_unit
     from gfmbench.harness.run import RunConfig, task_recipes
-    from gfmbench.harness.models import keyed_model_id
     from gfmbench.suites.registry import get_suite
 
     store = _store(spec)

@@ -177,7 +177,7 @@ class HiddenStateHead(_torch_module()):  # type: ignore[misc]
         self.backbone, self.config, self.token_level = backbone, backbone.config, token_level
         self.head = torch.nn.Linear(backbone.hidden_size, num_outputs)
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, **_):  # noqa: ANN001, ANN003, ANN204
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, **_):
         from transformers.modeling_outputs import TokenClassifierOutput
 
         states = self.backbone(input_ids, attention_mask, token_type_ids)
@@ -201,8 +201,8 @@ class PairHead(_torch_module()):  # type: ignore[misc]
         self.weight = torch.nn.Parameter(torch.full((rank,), rank ** -0.5))
         self.bias = torch.nn.Parameter(torch.zeros(1))
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, pair_index=None,  # noqa: ANN001
-                **_):  # noqa: ANN003, ANN204
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, pair_index=None,
+                **_):
         import torch
         from transformers.modeling_outputs import TokenClassifierOutput
 
@@ -252,7 +252,7 @@ class OwnClassModel(_torch_module()):  # type: ignore[misc]
         logits = getattr(outputs, "logits", None)
         return outputs[0] if logits is None else logits
 
-    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, **_):  # noqa: ANN001, ANN003, ANN204
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, **_):
         from transformers.modeling_outputs import TokenClassifierOutput
 
         logits = self._logits(input_ids, attention_mask, token_type_ids)

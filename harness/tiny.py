@@ -12,7 +12,10 @@ import itertools
 import random
 import tempfile
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from gfmbench.hub.publish import PublishBackend
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 NUCLEOTIDES = "ACGTUN"
@@ -45,7 +48,7 @@ def build_tokenizer(kind: TokenizerKind, seed: int = 0):
     else:
         if kind == "char":
             words = list(NUCLEOTIDES)
-            pre = pre_tokenizers.Split(Regex("."), behavior="isolated")
+            pre: pre_tokenizers.PreTokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
         elif kind == "kmer3":
             words = ["".join(p) for n in (1, 2, 3) for p in itertools.product(NUCLEOTIDES, repeat=n)]
             pre = pre_tokenizers.Split(Regex(".{1,3}"), behavior="isolated")
@@ -76,9 +79,9 @@ def build_model(architecture: Architecture, vocab_size: int, pad_token_id: int, 
                             intermediate_size=64, max_position_embeddings=1026, pad_token_id=pad_token_id)
         return BertForMaskedLM(config)
     if architecture == "gpt2":
-        config = GPT2Config(vocab_size=vocab_size, n_embd=32, n_layer=2, n_head=2, n_positions=1026,
+        causal = GPT2Config(vocab_size=vocab_size, n_embd=32, n_layer=2, n_head=2, n_positions=1026,
                             pad_token_id=pad_token_id, bos_token_id=pad_token_id, eos_token_id=pad_token_id)
-        return GPT2LMHeadModel(config)
+        return GPT2LMHeadModel(causal)
     raise ValueError(f"unknown architecture {architecture!r}")
 
 
@@ -97,7 +100,7 @@ def save_tiny_model(folder: str | Path, architecture: Architecture, tokenizer_ki
     return folder
 
 
-def publish_tiny_models(backend: object | None = None, names: list[str] | None = None) -> dict[str, str]:
+def publish_tiny_models(backend: PublishBackend | None = None, names: list[str] | None = None) -> dict[str, str]:
     """Build and publish the tiny models to the hub (the local hub by default); returns repo id -> commit."""
     from huggingface_hub import CommitOperationAdd
 

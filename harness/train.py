@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from gfmbench.harness.align import detect_input_format
 from gfmbench.harness.data import (
     Collator,
@@ -23,9 +22,9 @@ from gfmbench.harness.data import (
     streamed_examples,
 )
 from gfmbench.harness.models import ResolvedModel, load_tokenizer, max_positions
-from gfmbench.harness.taskmodel import load_model_for_task
-from gfmbench.harness.results import peak_rss_mb
+from gfmbench.harness.results import UnitOutput, peak_rss_mb
 from gfmbench.harness.scoring import example_outputs, primary_confidence_interval, score_predictions
+from gfmbench.harness.taskmodel import load_model_for_task
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -85,14 +84,14 @@ def _trainer_class() -> type:
 
         loss_fn: Any = None
 
-        def _get_eval_sampler(self, eval_dataset):  # noqa: ANN001, ANN202
+        def _get_eval_sampler(self, eval_dataset):
             # transformers 5 applies length grouping to evaluation too, which reorders predictions; scoring maps
             # predictions to examples by position, so evaluation must keep the dataset order.
             from torch.utils.data import SequentialSampler
 
             return SequentialSampler(eval_dataset) if eval_dataset is not None else None
 
-        def _save(self, output_dir=None, state_dict=None):  # noqa: ANN001, ANN202
+        def _save(self, output_dir=None, state_dict=None):
             # gfmbench's task models wrap the checkpoint's classes in a plain torch module; the Trainer saves those
             # with safetensors, which refuses shared tensors (HyenaDNA's filters share their frequencies). A torch
             # state dict keeps them; the Trainer restores the best model from it (weights_only) as well.
@@ -110,7 +109,7 @@ def _trainer_class() -> type:
                        os.path.join(output_dir, WEIGHTS_NAME))
             torch.save(self.args, os.path.join(output_dir, TRAINING_ARGS_NAME))
 
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # noqa: ANN001
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             labels = inputs.pop("labels")
             outputs = model(**inputs)
             loss = self.loss_fn(outputs.logits, labels)
@@ -189,7 +188,7 @@ def _first_rows(stream: Any) -> Any:
 
 def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: TaskData, hp: Hyperparameters,
                seed: int, work_dir: Path, trust_remote_code: bool = False,
-               progress: bool = True, allow_unloaded_weights: bool = False) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
+               progress: bool = True, allow_unloaded_weights: bool = False) -> UnitOutput:
     """Returns (metrics per split, test prediction rows, details: head, input format, truncation, cost)."""
     import torch
     from transformers import EarlyStoppingCallback, TrainingArguments, enable_full_determinism, set_seed
@@ -213,6 +212,11 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         examples["train"] = build_examples(task, _first_rows(first), tokenizer, fmt, max_tokens, mode)
         stream = data.splits["train"].shuffle(seed=seed, buffer_size=STREAM_SHUFFLE_BUFFER)
         train_dataset: Any = streamed_examples(task, stream, tokenizer, fmt, max_tokens, mode)
+        if data.train_rows is None:
+            from gfmbench.errors import GfmbenchError
+
+            raise GfmbenchError(f"{task.config}: streaming needs the train split's row count (the dataset card's "
+                                "gfmbench.num_rows), to plan the epochs; the card has none")
         steps_per_epoch = math.ceil(data.train_rows / hp.batch_size)  # global batches: any process count
         schedule: dict[str, Any] = {"max_steps": hp.epochs * steps_per_epoch, "train_sampling_strategy": "sequential"}
     else:

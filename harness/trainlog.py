@@ -56,11 +56,12 @@ class EpochLinesAboveBar(ProgressCallback):
         if (line := self.lines.line(state, logs)) is not None and self.training_bar is not None:
             self.training_bar.write(line)
 
-    def on_prediction_step(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+    def on_prediction_step(self, args: Any, state: Any, control: Any, eval_dataloader: Any = None,
+                           **kwargs: Any) -> None:
         """The validation passes inside training get no bar of their own (one bar per phase: the training bar
         goes on, the epoch line follows); the prediction phase after training keeps its bar."""
         if self.training_bar is None:
-            super().on_prediction_step(args, state, control, **kwargs)
+            super().on_prediction_step(args, state, control, eval_dataloader=eval_dataloader, **kwargs)
 
 
 class TrainingSteps(TrainerCallback):

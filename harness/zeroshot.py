@@ -32,7 +32,7 @@ from gfmbench.harness.align import InputFormat, detect_input_format
 from gfmbench.harness.arraycache import cached_arrays
 from gfmbench.harness.data import Example, TaskData, build_examples
 from gfmbench.harness.models import ResolvedModel, load_tokenizer, max_positions
-from gfmbench.harness.results import peak_rss_mb
+from gfmbench.harness.results import UnitOutput, peak_rss_mb
 from gfmbench.harness.scoring import prediction_row, primary_confidence_interval, score_predictions
 from gfmbench.suites.schema import TaskSpec
 
@@ -107,7 +107,7 @@ def base_columns(tokenizer: Any, fmt: InputFormat) -> dict[int, np.ndarray]:
 
 def _flat_tables(tables: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
     """(l, V, 4) tables as (V, l * 4) float64 matrices: one product maps token distributions to all offsets."""
-    return {l: t.transpose(1, 0, 2).reshape(t.shape[1], l * 4).astype(np.float64) for l, t in tables.items()}
+    return {n: t.transpose(1, 0, 2).reshape(t.shape[1], n * 4).astype(np.float64) for n, t in tables.items()}
 
 
 def _per_base(token_probs: np.ndarray, length: int, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -229,6 +229,7 @@ def base_probabilities(lm: Any, examples: list[Example], estimator: str, mask_id
     if estimator == "masked" and mask_id is None:
         raise ZeroShotError("the tokenizer has no mask token, so masked marginals cannot be computed")
     flat = _flat_tables(tables)
+    mask_token = -1 if mask_id is None else mask_id  # only masked rows use it, and they need a mask token (above)
     device = next(lm.parameters()).device
     can_pad = "attention_mask" in accepted_inputs(lm)
     ids = [np.asarray(ex.encoded.input_ids, dtype=np.int64) for ex in examples]
@@ -250,7 +251,7 @@ def base_probabilities(lm: Any, examples: list[Example], estimator: str, mask_id
                 inputs[b, :row.length] = ids[row.example]
                 attention[b, :row.length] = 1
                 if row.masked >= 0:
-                    inputs[b, row.masked] = mask_id
+                    inputs[b, row.masked] = mask_token
                 scored, position = _reads(examples[row.example], row, estimator)
                 reads.append((np.full(len(scored), b), position,
                               examples[row.example].encoded.spans[scored] + offsets[row.example]))
@@ -315,7 +316,7 @@ def _inputs_digest(examples: list[Example]) -> str:
 def zeroshot_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length: int,
                   trust_remote_code: bool = False, progress: bool = True, allow_unloaded_weights: bool = False,
                   scoring: str = "masked", batching: Batching = Batching(),
-                  ) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]:
+                  ) -> UnitOutput:
     """Returns (metrics {"test": ...}, test prediction rows, details) like `train.train_unit`. The base
     probabilities are cached by model content, the exact inputs and the estimator (harness.arraycache), so tasks
     on the same sequences (SNMD and SNMR) compute them once."""

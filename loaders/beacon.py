@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 from datasets import Features, List, Value
+
+from gfmbench.errors import DataFormatError
 from gfmbench.loaders.records import (
     RecordContext,
     csv_field,
@@ -37,10 +39,8 @@ from gfmbench.loaders.records import (
     parse_number,
 )
 from gfmbench.loaders.sources import CHUNK_ROWS, chunked, first_existing_dir
-from gfmbench.suites.schema import SuiteSpec, TaskSpec
-
-from gfmbench.errors import DataFormatError
 from gfmbench.pairmaps import positive_pairs, upper_triangle
+from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 PADDING = -1.0
 DENSE_MAP_CHUNK_ROWS = 64
@@ -64,7 +64,8 @@ def load_map(ctx: RecordContext, path: Path, length: int, kind: str) -> Any:
         bad = ~np.isin(matrix, (0, 1))
         if bad.any():
             i, j = np.argwhere(bad)[0]
-            raise DataFormatError(f"binary map has {matrix[i, j].item()!r} at ({i + 1}, {j + 1}); expected 0 or 1", file=path)
+            raise DataFormatError(f"binary map has {matrix[i, j].item()!r} at ({i + 1}, {j + 1}); expected 0 or 1",
+                                  file=path)
         return positive_pairs(matrix)
     values = upper_triangle(matrix).astype(np.float64)
     bad = ~(np.isclose(values, PADDING) | ((values >= 0.0) & (values <= 1.0)))
@@ -104,7 +105,8 @@ def _bprna_rows(path: Path, task: TaskSpec, split: str) -> Iterator[dict[str, An
 
 def _bprna_map(csv_path: Path, code: str, split: str, name: str) -> Path:
     first = csv_path.parent / code / f"{name}.npy"
-    return first if first.is_file() or not (csv_path.parent / split).is_dir() else csv_path.parent / split / f"{name}.npy"
+    by_split = csv_path.parent / split
+    return first if first.is_file() or not by_split.is_dir() else by_split / f"{name}.npy"
 
 
 def _bprna_companions(path: Path, task: TaskSpec, split: str) -> list[Path]:

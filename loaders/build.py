@@ -38,7 +38,8 @@ class BuildReport:
     missing_splits: dict[str, list[str]] = field(default_factory=dict)
 
 
-def select_tasks(suite: SuiteSpec, configs: Sequence[str] | None, exclude: Sequence[str] | None = None) -> list[TaskSpec]:
+def select_tasks(suite: SuiteSpec, configs: Sequence[str] | None,
+                 exclude: Sequence[str] | None = None) -> list[TaskSpec]:
     """Tasks named by config or upstream alias, in suite order; unknown names fail with a suggestion."""
 
     def lookup(name: str) -> TaskSpec:
@@ -173,16 +174,17 @@ def build_suite(
                         entry.setdefault("unscored_splits", {})[split] = unscored
                         continue
                     inputs[split] = files
-                carved = carve is not None and "validation" in entry["missing_splits"] and "train" in inputs
-                if carved:
+                carved = carve if carve is not None and "validation" in entry["missing_splits"] and "train" in inputs \
+                    else None
+                if carved is not None:
                     entry["missing_splits"].remove("validation")
-                    entry["validation"] = (f"carved from train: {carve.fraction:.0%} of the records, seeded permutation "
-                                           f"(numpy default_rng({carve.seed}))")
+                    entry["validation"] = (f"carved from train: {carved.fraction:.0%} of the records, seeded "
+                                           f"permutation (numpy default_rng({carved.seed}))")
                 for split, files in inputs.items():
                     tables = _with_ids(source.read(files, suite, task, split, features), split)
                     outputs = {split: tables}
-                    if carved and split == "train":
-                        train, valid = _carve(tables, carve.fraction, carve.seed)
+                    if carved is not None and split == "train":
+                        train, valid = _carve(tables, carved.fraction, carved.seed)
                         outputs = {"train": iter([train]), "validation": iter([valid])}
                     for name, chunks in outputs.items():
                         writer = ShardWriter(staging / "data" / task.config, name, features)

@@ -44,7 +44,8 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
         entry = manifest["configs"][task.config]
         configs.append({
             "config_name": task.config,
-            "data_files": [{"split": split, "path": f"data/{task.config}/{split}-*.parquet"} for split in entry["splits"]],
+            "data_files": [{"split": split,
+                            "path": f"data/{task.config}/{split}-*.parquet"} for split in entry["splits"]],
         })
     total = sum(s["rows"] for c in manifest["configs"].values() for s in c["splits"].values())
     card_data = DatasetCardData(
@@ -97,7 +98,8 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
             lines.append(f"| {task.config} | {task.upstream_names[0]} | {task.type} | {what} | {metric} | "
                          "not built: missing from the raw release | | | |")
             continue
-        counts = [str(entry["splits"][s]["rows"]) if s in entry["splits"] else "—" for s in ("train", "validation", "test")]
+        counts = [str(entry["splits"][s]["rows"]) if s in entry["splits"] else "—"
+                  for s in ("train", "validation", "test")]
         extra = [f"{s}: {entry['splits'][s]['rows']}" for s in task.extra_test_splits if s in entry["splits"]]
         if extra:  # further test sets, scored and reported apart
             counts[2] += f" (+ {', '.join(extra)})"

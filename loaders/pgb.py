@@ -42,7 +42,7 @@ def parse_label(path: Path, number: int, header: str, task: TaskSpec, width: lis
     if task.type == "sequence_classification":
         if len(values) != 1 or values[0] not in (task.labels or []):
             raise fail(f"label {' '.join(values)!r} is not one of {task.labels}")
-        return name, task.labels.index(values[0])
+        return name, (task.labels or []).index(values[0])
     if task.type == "multilabel_classification":
         if any(v not in {"0", "1"} for v in values):
             raise fail(f"multi-label values must be 0/1, got {' '.join(values)!r}")

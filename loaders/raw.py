@@ -44,7 +44,7 @@ class ChecksumManifest:
 
     @classmethod
     def for_suite(cls, suite: SuiteSpec) -> ChecksumManifest:
-        entry = resources.files("gfmbench.loaders").joinpath("upstream-checksums", f"{suite.name}.json")
+        entry = resources.files("gfmbench.loaders").joinpath("upstream-checksums").joinpath(f"{suite.name}.json")
         if not entry.is_file():
             return cls(archive=None, files={})
         data = json.loads(entry.read_text(encoding="utf-8"))
@@ -70,7 +70,8 @@ def check_file(path: Path, relpath: str, manifest: ChecksumManifest, verificatio
     return RawFile(relpath, actual, verified=True)
 
 
-def resolve_raw_dir(suite: SuiteSpec, raw_dir: str | Path | None = None, verification: Verification = "all_checks") -> Path:
+def resolve_raw_dir(suite: SuiteSpec, raw_dir: str | Path | None = None,
+                    verification: Verification = "all_checks") -> Path:
     """The folder holding this suite's upstream task folders."""
     if raw_dir is not None:
         path = Path(raw_dir).expanduser()

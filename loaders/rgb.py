@@ -53,7 +53,8 @@ def _mutation_repair(record: dict[str, Any], ctx: RecordContext, task: TaskSpec)
         elif r in classes:
             labels.append(classes[r])
         else:
-            raise ctx.error("seq", f"reference base {r!r} at mutated position {pos + 1} is not a class of {task.config}")
+            raise ctx.error("seq",
+                            f"reference base {r!r} at mutated position {pos + 1} is not a class of {task.config}")
     row["label"] = labels
     return row
 
@@ -104,7 +105,8 @@ _FLOAT_LIST = List(Value("float32"))
 
 FORMATS: dict[str, RecordFormat] = {
     "dot_bracket": RecordFormat(_dot_bracket, lambda: {"structure": Value("string")}),
-    "mutation_detection": RecordFormat(_mutation_detection, lambda: {"reference": Value("string"), "ratio": _FLOAT_LIST}),
+    "mutation_detection": RecordFormat(_mutation_detection, lambda: {"reference": Value("string"),
+                                                                     "ratio": _FLOAT_LIST}),
     "mutation_repair": RecordFormat(_mutation_repair, lambda: {"reference": Value("string"), "ratio": _FLOAT_LIST}),
     "openvaccine": RecordFormat(
         _openvaccine,

@@ -58,7 +58,7 @@ def _pair_arrays(references: Any, predictions: Any) -> tuple[np.ndarray, np.ndar
     preds, pred_lengths = _as_array(predictions, "predictions")
     if (ref_lengths is None) != (pred_lengths is None):
         raise MetricInputError("references and predictions must both be ragged lists or both be padded arrays")
-    if ref_lengths is not None and ref_lengths != pred_lengths:
+    if ref_lengths is not None and pred_lengths is not None and ref_lengths != pred_lengths:
         bad = next(i for i, (a, b) in enumerate(zip(ref_lengths, pred_lengths, strict=False)) if a != b) \
             if len(ref_lengths) == len(pred_lengths) else None
         where = f" (sequence {bad}: {ref_lengths[bad]} vs {pred_lengths[bad]})" if bad is not None else \

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+
 from gfmbench.metrics.functional import IGNORE_INDEX, MetricInputError
 
 

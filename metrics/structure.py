@@ -112,7 +112,8 @@ def structure_scores(references: Sequence[str], predictions: Sequence[str]) -> d
         raise MetricInputError("no structure to score")
     exact = [base_pair_scores(r, p) for r, p in zip(references, predictions, strict=True)]
     shifted = [base_pair_scores(r, p, shift=1) for r, p in zip(references, predictions, strict=True)]
-    out: dict[str, Any] = {f"bp_{k}": float(np.mean([s[k] for s in exact])) for k in ("precision", "recall", "f1", "mcc")}
+    out: dict[str, Any] = {f"bp_{k}": float(np.mean([s[k] for s in exact]))
+                           for k in ("precision", "recall", "f1", "mcc")}
     out.update({f"bp_{k}_shift1": float(np.mean([s[k] for s in shifted])) for k in ("precision", "recall", "f1")})
     out["nucleotide_f1_macro"] = f1([nucleotide_classes(r) for r in references],
                                     [nucleotide_classes(p) for p in predictions], average="macro")

@@ -13,7 +13,7 @@ bench_folder, model_folder = sys.argv[1], sys.argv[2]
 epochs, batch_size, max_length = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 learning_rate, seed = float(sys.argv[6]), int(sys.argv[7])
 
-from omnigenbench import AutoBench
+from omnigenbench import AutoBench  # noqa: E402  (after argv: a bad call fails before the slow import)
 
 bench = AutoBench(bench_folder, model_folder, autocast="fp32", overwrite=True, trainer="native")
 bench.run(epochs=epochs, batch_size=batch_size, max_length=max_length, learning_rate=learning_rate, seeds=[seed],

@@ -131,7 +131,7 @@ class Workspace:
                     **self.hub.env()}
         setup = self.setup or ["setup", str(SAMPLES / "RGB")]
         done = subprocess.run(me(setup[0], str(self.hub.root), *setup[1:]), env=self.env, capture_output=True,
-                              text=True)
+                              text=True, check=False)
         if done.returncode:
             raise RuntimeError(f"workspace set-up ({setup[0]}) failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
         result = run_child(me("snapshot", self.model), env=self.env)
@@ -144,9 +144,8 @@ class Workspace:
 
 def child_setup(hub_root: str, rgb: str) -> None:
     from gfmbench.harness.tiny import publish_tiny_models
-    from gfmbench.loaders.build import build_suite
-
     from gfmbench.hub.publish import LocalGitBackend
+    from gfmbench.loaders.build import build_suite
 
     backend = LocalGitBackend(Path(hub_root))
     build_suite("rgb", raw_dir=rgb, configs=["SSP_Archive2", "SNMD", "SNMR"], backend=backend, progress=False)
@@ -185,7 +184,7 @@ def omnigenbench_python(venv: Path, log: Path) -> Path:
     """The throwaway OmniGenBench venv: torch==2.13.0 (CPU) first, then omnigenbench with the pins it needs."""
     python = venv / "bin" / "python"
     if python.is_file() and subprocess.run([python, "-c", "import omnigenbench"], capture_output=True,
-                                           cwd=tempfile.gettempdir()).returncode == 0:
+                                           cwd=tempfile.gettempdir(), check=False).returncode == 0:
         return python
     with open(log, "w") as handle:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, stdout=handle, stderr=handle)
@@ -314,6 +313,7 @@ def child_tokenise(model_dir: str, n: str, side: str) -> None:
     import random
 
     import datasets
+
     from gfmbench.harness.align import detect_input_format
     from gfmbench.harness.data import build_examples
     from gfmbench.harness.models import ResolvedModel, load_tokenizer
@@ -391,9 +391,8 @@ def child_write_csv(path: str, rows: str) -> None:
 
 def child_build_gue(raw: str, hub: str, shards: str) -> None:
     """Build the config into the hub, and copy its train shards out as plain files (the pyarrow baseline)."""
-    from gfmbench.loaders.build import build_suite
-
     from gfmbench.hub.publish import LocalGitBackend
+    from gfmbench.loaders.build import build_suite
 
     backend = LocalGitBackend(Path(hub))
     build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, verification="no_checks", progress=False)
@@ -460,8 +459,9 @@ def child_metric(positions: str, metric: str, side: str) -> None:
         preds = np.where(rng.random((n, length)) < 0.7, refs, rng.integers(0, 3, (n, length)))
         preds[~valid] = 0
         flat_refs, flat_preds = refs[valid], preds[valid]
-        from gfmbench.metrics.functional import f1
         from sklearn.metrics import f1_score
+
+        from gfmbench.metrics.functional import f1
 
         start = time.perf_counter()  # imports above: only the computation is timed
         if side == "ours":
@@ -474,8 +474,9 @@ def child_metric(positions: str, metric: str, side: str) -> None:
         masked = targets.copy()
         masked[~valid] = np.nan
         flat_t, flat_g = targets[valid], guesses[valid]
-        from gfmbench.metrics.functional import mcrmse
         from sklearn.metrics import mean_squared_error
+
+        from gfmbench.metrics.functional import mcrmse
 
         start = time.perf_counter()
         if side == "ours":
@@ -767,7 +768,7 @@ def environment() -> dict[str, str]:
     for package in ("torch", "transformers", "datasets", "tokenizers", "scikit-learn", "polars", "pyarrow"):
         try:
             info[package] = version(package)
-        except Exception:  # noqa: BLE001 - a missing optional package is just not listed
+        except Exception:
             pass
     return info
 
@@ -828,8 +829,8 @@ def main(argv: list[str] | None = None) -> list[Result]:
     parser.add_argument("--omnigenbench-venv", default=str(Path(tempfile.gettempdir()) / "gfmbench-omnigenbench-venv"),
                         help="where the throwaway OmniGenBench venv is made (reused when it imports)")
     parser.add_argument("--zeroshot-sequences", type=int, default=200,
-                        help="test sequences of SNMD and SNMR each in the zero-shot benchmark (the baseline costs about "
-                             "0.1 s per sequence per task on a quiet 2-core CPU)")
+                        help="test sequences of SNMD and SNMR each in the zero-shot benchmark (the baseline costs "
+                             "about 0.1 s per sequence per task on a quiet 2-core CPU)")
     parser.add_argument("--scale-learning-rate", type=float, default=1e-4,
                         help="for all sides of the scale benchmark (the 50M-parameter shape)")
     parser.add_argument("--scale-repeats", type=int, default=1,

@@ -42,8 +42,9 @@ def bare_loop(epochs: int, batch_size: int, lr: float, max_tokens: int, seed: in
 
     def encode(split):  # char tokenizer: token i+1 <-> nucleotide i
         enc = tokenizer(list(split["sequence"]), truncation=True, max_length=max_tokens)
-        labels = [[-100] + lab[: len(ids) - 2] + [-100] for ids, lab in zip(enc["input_ids"], list(split["label"]))]
-        return list(zip(enc["input_ids"], labels))
+        labels = [[-100] + lab[: len(ids) - 2] + [-100] for ids, lab in zip(enc["input_ids"], list(split["label"]),
+                                                                            strict=True)]
+        return list(zip(enc["input_ids"], labels, strict=True))
 
     def batches(items, shuffle):
         order = np.random.default_rng(seed).permutation(len(items)) if shuffle else np.arange(len(items))

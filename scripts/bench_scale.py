@@ -175,7 +175,7 @@ def _token_spans(tokenizer: Any, ids: list[int]) -> list[tuple[int, int]]:
     k-mers, BPE); special tokens get an empty span."""
     special = set(tokenizer.all_special_ids)
     spans, position = [], 0
-    for token_id, piece in zip(ids, tokenizer.convert_ids_to_tokens(ids)):
+    for token_id, piece in zip(ids, tokenizer.convert_ids_to_tokens(ids), strict=True):
         width = 0 if token_id in special else len(piece.lstrip("#").lstrip("\u2581"))
         spans.append((position, position + width))
         position += width
@@ -207,7 +207,7 @@ def bare_finetune(model_path: str, task: ScaleTask, epochs: int, batch_size: int
         texts = [s.replace("U", "T") if dna else s for s in split["sequence"]]
         encoded = tokenizer(texts, truncation=True, max_length=max_tokens)["input_ids"]
         items = []
-        for ids, label in zip(encoded, split["label"]):
+        for ids, label in zip(encoded, split["label"], strict=True):
             if not token_level:
                 items.append((ids, int(label), []))
                 continue
@@ -252,7 +252,7 @@ def bare_finetune(model_path: str, task: ScaleTask, epochs: int, batch_size: int
     model.eval()
     refs, preds = [], []
     with torch.inference_mode(), autocast:
-        for ids, mask, labels, chunk in batches(test, shuffle=False):
+        for ids, mask, _, chunk in batches(test, shuffle=False):
             out = model(input_ids=ids, attention_mask=mask).logits.argmax(-1).cpu().numpy()
             for row, (_, label, spans) in enumerate(chunk):
                 if not token_level:
@@ -275,7 +275,7 @@ def _nucleotide_refs(labels: list[list[int]], items: list[Any], flat_preds: list
     """Pair each covered, scored nucleotide's label with the prediction of its token (`flat_preds`: one per
     covered nucleotide, sequence by sequence, token by token)."""
     refs, preds, k = [], [], 0
-    for label, (_, _, spans) in zip(labels, items):
+    for label, (_, _, spans) in zip(labels, items, strict=True):
         for a, b in spans:
             for nucleotide in range(a, b):
                 if label[nucleotide] >= 0:

@@ -26,7 +26,8 @@ def main() -> None:
         for name, value in row.items():
             if isinstance(value, list) and name == "label" and hasattr(features[name], "feature"):
                 names = features[name].feature.names
-                value = "".join(names[v] if v >= 0 else "-" for v in value) if all(len(n) == 1 for n in names) else value
+                if all(len(n) == 1 for n in names):
+                    value = "".join(names[v] if v >= 0 else "-" for v in value)
             text = repr(value)
             print(f"  {name}: {text[:100]}{'...' if len(text) > 100 else ''}")
 

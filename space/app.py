@@ -6,7 +6,13 @@ import tempfile
 from pathlib import Path
 
 from gfmbench.leaderboard.app import build_app
-from gfmbench.leaderboard.table import SIGNIFICANCE_FILE, build_leaderboard, cards_from_folder, read_units, repo_snapshot
+from gfmbench.leaderboard.table import (
+    SIGNIFICANCE_FILE,
+    build_leaderboard,
+    cards_from_folder,
+    read_units,
+    repo_snapshot,
+)
 
 repo = os.environ.get("RESULTS_REPO", "gfmbench/results")
 tables = Path(tempfile.mkdtemp(prefix="leaderboard-"))

@@ -150,7 +150,7 @@ def synthetic_beacon(root: Path, seed: int = 0) -> Path:
     def off_target_row() -> list[object]:
         guide = _seq(rng, 23, "ACGT")
         target = "".join(ch if rng.random() < 0.85 else rng.choice("ACGT") for ch in guide)
-        return [guide, target, round(sum(a == b for a, b in zip(guide, target)) / 23, 4)]
+        return [guide, target, round(sum(a == b for a, b in zip(guide, target, strict=True)) / 23, 4)]
 
     per_split("CRISPROffTarget", ["sgRNA", "target", "label"], off_target_row, sub="K562")
 

@@ -1,16 +1,11 @@
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLES = Path(os.environ.get("GFMBENCH_SAMPLES", REPO.parent / "shared" / "samples")).resolve()
+from tests.helpers import SAMPLES
+from tests.upstream_files import synthetic_gb
 
 
 @pytest.fixture(autouse=True)
@@ -31,20 +26,6 @@ def samples() -> Path:
     return SAMPLES
 
 
-def write_jsonl(path: Path, records: list[Any]) -> Path:
-    """Write records as JSON Lines; a str record is written as that raw line (to plant malformed lines)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def run_python(code: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run code in a fresh interpreter (HF libraries read HF_ENDPOINT at import time)."""
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout,
-                          check=False)
-
-
 @pytest.fixture(scope="session")
 def rgb_hub(tmp_path_factory: pytest.TempPathFactory, samples: Path) -> Path:
     """A local hub root holding gfmbench/rgb built once from the real upstream files."""
@@ -54,3 +35,9 @@ def rgb_hub(tmp_path_factory: pytest.TempPathFactory, samples: Path) -> Path:
     root = tmp_path_factory.mktemp("rgb-hub")
     build_suite("rgb", raw_dir=samples / "RGB", backend=LocalGitBackend(root), progress=False)
     return root
+
+
+@pytest.fixture
+def synthetic_gb_raw(samples: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """Genomic Benchmarks interval files on a synthetic reference (see `upstream_files.synthetic_gb`)."""
+    return synthetic_gb(samples, tmp_path)

@@ -201,8 +201,8 @@ def test_which_tokenizers_take_the_shortcut() -> None:
     from gfmbench.harness.align import plain_token_lengths
 
     assert all(plain_token_lengths(TOKENIZERS[kind]) is not None for kind in KINDS)
-    from transformers import PreTrainedTokenizerFast
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
 
     wordpiece = Tokenizer(models.WordPiece({"[UNK]": 0, "A": 1, "##C": 2}, unk_token="[UNK]"))
     wordpiece.pre_tokenizer = pre_tokenizers.Whitespace()

@@ -15,20 +15,10 @@ from gfmbench.errors import ChecksumError, DataFormatError, MissingDataError, Un
 from gfmbench.hub.publish import LocalGitBackend
 from gfmbench.loaders.build import build_suite
 from gfmbench.loaders.raw import safe_extract_zip
-from tests.conftest import write_jsonl
+from tests.helpers import write_jsonl
+from tests.upstream_files import GOOD_SSP, ssp_raw
 
 REPO = "gfmbench/rgb"
-GOOD_SSP = [{"seq": "GGGAAACCC", "label": "(((...)))"}, {"seq": "acguacgu", "label": "((....))"}]
-
-
-def ssp_raw(root: Path, train: list | None = None, test: list | None = None, valid: list | None = None) -> Path:
-    folder = root / "RGB" / "RNA-SSP-Archive2"
-    write_jsonl(folder / "train.json", GOOD_SSP if train is None else train)
-    write_jsonl(folder / "valid.json", GOOD_SSP if valid is None else valid)
-    write_jsonl(folder / "test.json", GOOD_SSP if test is None else test)
-    return root / "RGB"
-
-
 @pytest.fixture
 def published(tmp_path: Path) -> LocalGitBackend:
     """A hub whose gfmbench/rgb already has a good synthetic build (so we can check it is left untouched)."""
@@ -60,7 +50,8 @@ def test_malformed_json_line(published: LocalGitBackend, tmp_path: Path) -> None
 
 def test_unknown_nucleotide(published: LocalGitBackend, tmp_path: Path) -> None:
     raw = ssp_raw(tmp_path, train=[GOOD_SSP[0], {"seq": "GGGAZACCC", "label": "(((...)))"}])
-    err = build_fails(published, raw, DataFormatError, r"train\.json:2, field 'seq': invalid nucleotide 'Z' at position 5")
+    err = build_fails(published, raw, DataFormatError,
+                      r"train\.json:2, field 'seq': invalid nucleotide 'Z' at position 5")
     assert err.field == "seq"
 
 
@@ -200,7 +191,8 @@ def test_mrna_and_mutation_errors(tmp_path: Path) -> None:
 def test_cli_prints_a_clean_error(tmp_path: Path) -> None:
     raw = ssp_raw(tmp_path, train=[{"seq": "GGGAZACCC", "label": "(((...)))"}])
     out = subprocess.run([sys.executable, "-m", "gfmbench", "build", "rgb", "--raw-dir", str(raw), "--no-verify",
-                          "--hub-root", str(tmp_path / "hub"), "--no-progress"], capture_output=True, text=True)
+                          "--hub-root", str(tmp_path / "hub"), "--no-progress"],
+                         capture_output=True, text=True, check=False)
     assert out.returncode == 2
     assert "train.json:1, field 'seq': invalid nucleotide 'Z'" in out.stderr
     assert "Traceback" not in out.stderr

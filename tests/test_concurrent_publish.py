@@ -53,7 +53,7 @@ def test_eight_concurrent_publishers_all_land(tmp_path: Path) -> None:
     procs = [subprocess.Popen([sys.executable, "-c", PUSHER, str(i), str(tmp_path / f"out{i}"), str(hub), str(start)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(8)]
     outputs = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, outputs, strict=True):
+    for p, (_, err) in zip(procs, outputs, strict=True):
         assert p.returncode == 0, err[-3000:]
     retries = sum(err.count("moved while publishing; retrying") for _, err in outputs)
     assert retries >= 1  # the race happened: at least one publisher lost a round and retried
@@ -65,7 +65,8 @@ def test_eight_concurrent_publishers_all_land(tmp_path: Path) -> None:
     assert len(results) == 8 and {f.split("@")[0] for f in results} == {f"gfmbench__model-{i}" for i in range(8)}
     table = pq.read_table(io.BytesIO(backend.read_file("gfmbench/results", "aggregated/results.parquet")))
     rows = table.to_pylist()  # the long table: one row per (unit, split, metric)
-    assert sorted(r["model_id"] for r in rows if r["split"] == "test") == sorted(f"gfmbench/model-{i}" for i in range(8))
+    tested = sorted(r["model_id"] for r in rows if r["split"] == "test")
+    assert tested == sorted(f"gfmbench/model-{i}" for i in range(8))
     log = subprocess.run(["git", "-C", str(backend.repo_path("gfmbench/results")), "rev-list", "--count", "main"],
                          capture_output=True, text=True, check=True)
     assert int(log.stdout) == 8  # a linear history: every commit on top of the previous one

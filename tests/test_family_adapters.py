@@ -37,7 +37,7 @@ def test_sdpa_equals_the_attention_dnabert2_computes_without_triton() -> None:
     assert not torch.allclose(sdpa_qkvpacked(qkv, None), expected, atol=1e-3)  # the bias matters
 
 
-def _dnabert2_module(folder: Path):  # noqa: ANN202 - the model's own dynamic module
+def _dnabert2_module(folder: Path):
     from transformers.dynamic_module_utils import get_class_from_dynamic_module
 
     auto_map = json.loads((folder / "config.json").read_text())["auto_map"]

@@ -45,7 +45,7 @@ def write(name: str, data: bytes) -> Path:
     return path
 
 
-def drain(rows) -> int:  # noqa: ANN001
+def drain(rows) -> int:
     return sum(getattr(r, "num_rows", 1) for r in rows)
 
 
@@ -54,7 +54,7 @@ def check_error(exc: DataFormatError, path: Path) -> None:
     assert str(path) in str(exc)
 
 
-def fuzz_reader(name: str, inputs, filename: str, read) -> None:  # noqa: ANN001
+def fuzz_reader(name: str, inputs, filename: str, read) -> None:
     """Feed 1000 generated files to `read(path)`: rows, or a DataFormatError naming the file."""
 
     @FUZZ
@@ -72,7 +72,7 @@ def fuzz_reader(name: str, inputs, filename: str, read) -> None:  # noqa: ANN001
 
 
 # --------------------------------------------------------------------------------------------- RGB JSON lines
-def rgb_records(fields: list[str]):  # noqa: ANN201
+def rgb_records(fields: list[str]):
     record = st.fixed_dictionaries({}, optional={f: st.one_of(bases, values) for f in fields})
     line = st.one_of(record.map(json.dumps), values.map(json.dumps), junk)
     text = st.lists(line, max_size=6).map(lambda lines: "\n".join(lines).encode("utf-8", "surrogatepass"))

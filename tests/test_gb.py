@@ -3,10 +3,8 @@ against Biopython), the archive route, and their agreement."""
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
-import random
 import shutil
 from pathlib import Path
 
@@ -18,54 +16,17 @@ from gfmbench.errors import DataFormatError, MissingDataError
 from gfmbench.hub.publish import LocalGitBackend
 from gfmbench.loaders.build import build_suite
 from gfmbench.loaders.gb import read_intervals
+from tests.upstream_files import GB_CONTIG, GB_TASK
 
-NAME = "dummy_mouse_enhancers_ensembl"
 REPO = "gfmbench/gb"
-CONTIG = 20_000
-
-
 def test_real_interval_files_parse_with_the_upstream_balance(samples: Path) -> None:
-    folder = samples / "GB" / "datasets" / NAME
+    folder = samples / "GB" / "datasets" / GB_TASK
     counts = {(split, cls): len(read_intervals(folder / split / f"{cls}.csv.gz"))
               for split in ("train", "test") for cls in ("negative", "positive")}
     assert counts == {("train", "negative"): 484, ("train", "positive"): 484, ("test", "negative"): 121,
                       ("test", "positive"): 121}
     rows = read_intervals(folder / "train" / "positive.csv.gz")
     assert all(r["start"] < r["end"] and r["strand"] in "+-" for r in rows)
-
-
-@pytest.fixture
-def synthetic(samples: Path, tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """The real interval files re-based into small synthetic contigs (named the Ensembl way, without 'chr'),
-    and a gzip-ed synthetic reference named as metadata.yaml says. The real file has only '+' intervals; every
-    third one is flipped to '-' so both strands are exercised."""
-    rng = random.Random(0)
-    real = samples / "GB" / "datasets" / NAME
-    raw = tmp_path / "GB"
-    target = raw / "datasets" / NAME
-    contigs: dict[str, str] = {}
-    for split in ("train", "test"):
-        for cls in ("negative", "positive"):
-            rows = read_intervals(real / split / f"{cls}.csv.gz")
-            out = target / split / f"{cls}.csv.gz"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            with gzip.open(out, "wt", newline="") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(["id", "region", "start", "end", "strand"])
-                for i, r in enumerate(rows):
-                    length = min(r["end"] - r["start"], CONTIG - 1)
-                    start = rng.randrange(0, CONTIG - length)
-                    strand = "-" if i % 3 == 0 else r["strand"]
-                    writer.writerow([r["id"], r["region"], start, start + length, strand])
-                    contigs.setdefault(r["region"].removeprefix("chr"), "")
-    for name in contigs:
-        contigs[name] = "".join(rng.choice("ACGT") for _ in range(CONTIG))
-    shutil.copy(real / "metadata.yaml", target / "metadata.yaml")
-    (raw / "references").mkdir()
-    with gzip.open(raw / "references" / "Mus_musculus.GRCm38.dna.toplevel.fa.gz", "wt") as handle:
-        for name, seq in contigs.items():
-            handle.write(f">{name} dna:chromosome\n" + "\n".join(seq[i:i + 60] for i in range(0, CONTIG, 60)) + "\n")
-    return raw, contigs
 
 
 def table(backend: LocalGitBackend, config: str, split: str) -> list[dict]:
@@ -78,17 +39,17 @@ def expected_sequence(contigs: dict[str, str], row: dict) -> str:
     return str(Seq(forward).reverse_complement()) if row["strand"] == "-" else forward
 
 
-def test_coordinates_route_extracts_both_strands(synthetic, tmp_path: Path) -> None:
-    raw, contigs = synthetic
+def test_coordinates_route_extracts_both_strands(synthetic_gb_raw, tmp_path: Path) -> None:
+    raw, contigs = synthetic_gb_raw
     backend = LocalGitBackend(tmp_path / "hub")
     report = build_suite("gb", raw_dir=raw, backend=backend, verification="no_checks", progress=False)
-    assert report.built[NAME]["train"] + report.built[NAME]["validation"] == 968
-    assert report.built[NAME]["validation"] == 97 and report.built[NAME]["test"] == 242
-    test_rows = table(backend, NAME, "test")
+    assert report.built[GB_TASK]["train"] + report.built[GB_TASK]["validation"] == 968
+    assert report.built[GB_TASK]["validation"] == 97 and report.built[GB_TASK]["test"] == 242
+    test_rows = table(backend, GB_TASK, "test")
     assert sum(r["label"] == 1 for r in test_rows) == 121 and sum(r["label"] == 0 for r in test_rows) == 121
     intervals = {}
     for cls in ("negative", "positive"):
-        for r in read_intervals(raw / "datasets" / NAME / "test" / f"{cls}.csv.gz"):
+        for r in read_intervals(raw / "datasets" / GB_TASK / "test" / f"{cls}.csv.gz"):
             intervals[f"{cls}/{r['id']}"] = r
     strands = set()
     for row in test_rows:
@@ -100,29 +61,29 @@ def test_coordinates_route_extracts_both_strands(synthetic, tmp_path: Path) -> N
     assert "carved from train: 10%" in card
 
 
-def test_archive_route_gives_identical_rows(synthetic, tmp_path: Path) -> None:
-    raw, contigs = synthetic
+def test_archive_route_gives_identical_rows(synthetic_gb_raw, tmp_path: Path) -> None:
+    raw, contigs = synthetic_gb_raw
     archive = tmp_path / "archive" / "GB"
     for split in ("train", "test"):
         for cls in ("negative", "positive"):
-            for r in read_intervals(raw / "datasets" / NAME / split / f"{cls}.csv.gz"):
-                path = archive / NAME / split / cls / f"{r['id']}.txt"
+            for r in read_intervals(raw / "datasets" / GB_TASK / split / f"{cls}.csv.gz"):
+                path = archive / GB_TASK / split / cls / f"{r['id']}.txt"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(expected_sequence(contigs, r))
     from_coordinates, from_archive = LocalGitBackend(tmp_path / "h1"), LocalGitBackend(tmp_path / "h2")
     build_suite("gb", raw_dir=raw, backend=from_coordinates, verification="no_checks", progress=False)
     build_suite("gb", raw_dir=archive, backend=from_archive, verification="no_checks", progress=False)
     for split in ("train", "validation", "test"):
-        assert table(from_coordinates, NAME, split) == table(from_archive, NAME, split)
+        assert table(from_coordinates, GB_TASK, split) == table(from_archive, GB_TASK, split)
 
 
-def test_interval_beyond_the_contig_end(synthetic, tmp_path: Path) -> None:
-    raw, _ = synthetic
-    path = raw / "datasets" / NAME / "test" / "positive.csv.gz"
+def test_interval_beyond_the_contig_end(synthetic_gb_raw, tmp_path: Path) -> None:
+    raw, _ = synthetic_gb_raw
+    path = raw / "datasets" / GB_TASK / "test" / "positive.csv.gz"
     with gzip.open(path, "rt") as handle:
         lines = handle.read().splitlines()
     parts = lines[3].split(",")
-    parts[3] = str(CONTIG + 50)
+    parts[3] = str(GB_CONTIG + 50)
     lines[3] = ",".join(parts)
     with gzip.open(path, "wt") as handle:
         handle.write("\n".join(lines) + "\n")
@@ -131,15 +92,15 @@ def test_interval_beyond_the_contig_end(synthetic, tmp_path: Path) -> None:
                     progress=False)
 
 
-def test_missing_class_file_and_missing_reference(synthetic, tmp_path: Path) -> None:
-    raw, _ = synthetic
-    (raw / "datasets" / NAME / "test" / "negative.csv.gz").unlink()
+def test_missing_class_file_and_missing_reference(synthetic_gb_raw, tmp_path: Path) -> None:
+    raw, _ = synthetic_gb_raw
+    (raw / "datasets" / GB_TASK / "test" / "negative.csv.gz").unlink()
     with pytest.raises(MissingDataError, match=r"no file for class\(es\) \['negative'\]"):
         build_suite("gb", raw_dir=raw, backend=LocalGitBackend(tmp_path / "h"), verification="no_checks",
                     progress=False)
     shutil.rmtree(raw / "references")
     with pytest.raises(MissingDataError, match="reference FASTA Mus_musculus.GRCm38.dna.toplevel.fa.gz not found"):
-        build_suite("gb", raw_dir=raw, configs=[NAME], backend=LocalGitBackend(tmp_path / "h"),
+        build_suite("gb", raw_dir=raw, configs=[GB_TASK], backend=LocalGitBackend(tmp_path / "h"),
                     verification="no_checks", progress=False)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import random
-import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -14,25 +13,9 @@ import pytest
 from gfmbench.errors import DataFormatError
 from gfmbench.hub.publish import LocalGitBackend
 from gfmbench.loaders.build import build_suite
+from tests.upstream_files import synthetic_gue, write_csv
 
 REPO = "gfmbench/gue"
-
-
-def write_csv(path: Path, rows: list[tuple[str, str]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("sequence,label\n" + "".join(f"{s},{label}\n" for s, label in rows))
-
-
-def synthetic_gue(root: Path, samples: Path, rng: random.Random) -> Path:
-    raw = root / "GUE"
-    for name in ("train", "dev", "test"):  # the real DNABERT-2 format example stands in for one task
-        (raw / "EMP" / "H3").mkdir(parents=True, exist_ok=True)
-        shutil.copy(samples / "GUE" / "_format_example_sample_data" / f"{name}.csv", raw / "EMP" / "H3" / f"{name}.csv")
-        write_csv(raw / "splice" / "reconstructed" / f"{name}.csv",
-                  [("".join(rng.choice("ACGT") for _ in range(40)), str(rng.randrange(3))) for _ in range(25)])
-        write_csv(raw / "virus" / "covid" / f"{name}.csv",
-                  [("".join(rng.choice("ACGTN") for _ in range(60)), str(rng.randrange(9))) for _ in range(18)])
-    return raw
 
 
 def read(backend: LocalGitBackend, path: str) -> list[dict]:
@@ -88,7 +71,7 @@ def test_lower_case_sequences_are_upper_cased(samples: Path, tmp_path: Path) -> 
 
 
 def test_rebuilds_are_byte_identical_for_the_columnar_and_streaming_builders(samples: Path, tmp_path: Path) -> None:
-    from tests.test_pgb import synthetic_pgb
+    from tests.upstream_files import synthetic_pgb
 
     gue = synthetic_gue(tmp_path / "g", samples, random.Random(4))
     pgb = synthetic_pgb(tmp_path / "p", random.Random(4))

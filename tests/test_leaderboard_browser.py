@@ -16,7 +16,7 @@ import pytest
 
 from gfmbench.hub.server import free_port
 from gfmbench.leaderboard.fixtures import write_fixture_tree
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 pytestmark = pytest.mark.slow
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -18,7 +18,7 @@ from gfmbench.hub.publish import LocalGitBackend, publish
 from gfmbench.hub.server import LocalHub, local_hub
 from gfmbench.loaders.raw import ChecksumManifest, download_release, sha256_file
 from gfmbench.suites import get_suite
-from tests.conftest import run_python
+from tests.helpers import run_python
 
 pytestmark = pytest.mark.slow
 
@@ -76,10 +76,11 @@ def test_new_commits_are_visible_at_once(tmp_path: Path) -> None:
     code = ("from huggingface_hub import hf_hub_download; import sys; "
             "print(open(hf_hub_download('gfmbench/live', 'a.txt', repo_type='dataset', revision=sys.argv[1])).read())")
     with local_hub(root=tmp_path) as hub:
-        first = subprocess.run([sys.executable, "-c", code, "main"], env=hub.env(), capture_output=True, text=True)
+        first = subprocess.run([sys.executable, "-c", code, "main"], env=hub.env(), capture_output=True, text=True,
+                               check=False)
         second_commit = publish(backend, "gfmbench/live", [CommitOperationAdd("a.txt", b"two")], "two").commit
         second = subprocess.run([sys.executable, "-c", code, second_commit], env=hub.env(), capture_output=True,
-                                text=True)
+                                text=True, check=False)
     assert first.stdout.strip() == "one", first.stderr[-2000:]
     assert second.stdout.strip() == "two", second.stderr[-2000:]
 
@@ -87,7 +88,7 @@ def test_new_commits_are_visible_at_once(tmp_path: Path) -> None:
 def test_hub_exec_runs_a_command_with_the_endpoint(tmp_path: Path) -> None:
     code = "import os, sys; print(os.environ['HF_ENDPOINT']); sys.exit(3)"
     out = subprocess.run([sys.executable, "-m", "gfmbench", "hub", "exec", "--root", str(tmp_path), "--",
-                          sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+                          sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 3
     assert out.stdout.strip().startswith("http://127.0.0.1:")
 
@@ -147,7 +148,7 @@ def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
             hub.start(timeout=15)
         hub.stop()
         proc = subprocess.run([sys.executable, "-m", "gfmbench", "hub", "serve", "--root", str(tmp_path), "--port",
-                               str(port)], capture_output=True, text=True, timeout=60)
+                               str(port)], capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2 and "HF_ENDPOINT" not in proc.stdout  # nothing announced before the failure
     assert proc.stderr.strip() == (f"gfmbench: error: cannot serve the local hub on 127.0.0.1:{port}: address "
                                    "already in use (pick another --port, or leave it out for a free one)")
@@ -193,11 +194,11 @@ def test_an_unreachable_hub_is_one_error_at_once_and_a_cached_model_still_loads(
     assert cached.returncode == 0 and cached.stdout == online.stdout, cached.stderr[-2000:]
     assert "Retrying" not in cached.stderr
     model = subprocess.run([sys.executable, "-m", "gfmbench", "models", "check", "gfmbench/not-cached"],
-                           capture_output=True, text=True, env=down, timeout=120)
+                           capture_output=True, text=True, env=down, timeout=120, check=False)
     assert model.returncode == 2 and "Retrying" not in model.stderr, model.stderr[-2000:]
     assert f"cannot be fetched from {endpoint}" in model.stderr and "not in the cache" in model.stderr
     build = subprocess.run([sys.executable, "-m", "gfmbench", "build", "rgb", "--no-progress"],
-                           capture_output=True, text=True, env=down, timeout=120)
+                           capture_output=True, text=True, env=down, timeout=120, check=False)
     assert build.returncode == 2 and "Retrying" not in build.stderr, build.stderr[-2000:]
     assert f"cannot download suite 'rgb' from {endpoint}/spaces/" in build.stderr and "pass --raw-dir" in build.stderr
     assert len(build.stderr.strip().splitlines()) == 1

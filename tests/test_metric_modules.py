@@ -14,7 +14,7 @@ import pytest
 
 from gfmbench.metrics.catalog import CATALOG, get_metric, module_path
 from gfmbench.suites.registry import all_tasks
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 METRICS_DIR = REPO / "metrics"
 MODULES = sorted(p.name for p in METRICS_DIR.iterdir() if (p / f"{p.name}.py").is_file())

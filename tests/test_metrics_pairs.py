@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from gfmbench.metrics.functional import MetricInputError, pearson_r2, topk_accuracy
-from gfmbench.metrics.pairs import pair_scores, top_l_precision
 from scipy.stats import pearsonr
 from sklearn.metrics import f1_score, precision_score, recall_score
 
+from gfmbench.metrics.functional import MetricInputError, pearson_r2, topk_accuracy
+from gfmbench.metrics.pairs import pair_scores, top_l_precision
 from gfmbench.pairmaps import (
     pair_map,
     pairs_to_matrix,

@@ -118,7 +118,8 @@ def test_multilabel_matches_sklearn(seed: int, n: int, labels: int) -> None:
     pred = (scores >= 0.5).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert F.multilabel_f1(refs, scores) == pytest.approx(skm.f1_score(refs, pred, average="macro", zero_division=0))
+        assert F.multilabel_f1(refs, scores) == pytest.approx(skm.f1_score(refs, pred, average="macro",
+                                                                           zero_division=0))
         assert F.multilabel_f1(refs, scores, average="micro") == pytest.approx(
             skm.f1_score(refs, pred, average="micro", zero_division=0))
         assert F.subset_accuracy(refs, scores) == pytest.approx(skm.accuracy_score(refs, pred))
@@ -217,7 +218,7 @@ def test_benchmark_script_smoke() -> None:
     """The benchmark runs and both sides agree (its timings are reported, never asserted)."""
     import importlib.util
 
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     spec = importlib.util.spec_from_file_location("bench_metrics", REPO / "scripts" / "bench_metrics.py")
     bench = importlib.util.module_from_spec(spec)

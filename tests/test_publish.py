@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
-from unittest.mock import MagicMock
-from typing import Any
 
 import pytest
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
 from gfmbench.errors import HubError
 from gfmbench.hub.publish import HubBackend, LocalGitBackend, publish, select_backend
+from tests.helpers import FakeHfApi
 
 REPO = "gfmbench/demo"
 
@@ -85,39 +83,6 @@ def test_paths_in_repo_cannot_escape(tmp_path: Path, bad: str) -> None:
 def test_missing_repo_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(HubError, match="does not exist in the local hub"):
         LocalGitBackend(tmp_path).commit("gfmbench/none", [add("a", b"1")], "x")
-
-
-class FakeHfApi:
-    """Records the calls HubBackend makes; stands in for huggingface_hub.HfApi without network."""
-
-    endpoint = "https://hub.example"
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.sha = None
-        self.tags: dict[str, str] = {}
-
-    def create_repo(self, repo_id: str, **kw: Any) -> None:
-        self.calls.append(("create_repo", {"repo_id": repo_id, **kw}))
-
-    def repo_info(self, repo_id: str, **kw: Any) -> SimpleNamespace:
-        from huggingface_hub.errors import RepositoryNotFoundError
-
-        if self.sha is None:
-            raise RepositoryNotFoundError("not found", response=MagicMock(status_code=404))
-        return SimpleNamespace(sha=self.sha)
-
-    def create_commit(self, repo_id: str, **kw: Any) -> SimpleNamespace:
-        self.calls.append(("create_commit", {"repo_id": repo_id, **kw}))
-        self.sha = f"{len(self.calls):040d}"
-        return SimpleNamespace(oid=self.sha)
-
-    def list_repo_refs(self, repo_id: str, **kw: Any) -> SimpleNamespace:
-        return SimpleNamespace(tags=[SimpleNamespace(name=n, target_commit=c) for n, c in self.tags.items()])
-
-    def create_tag(self, repo_id: str, tag: str, revision: str, **kw: Any) -> None:
-        self.calls.append(("create_tag", {"repo_id": repo_id, "tag": tag, "revision": revision, **kw}))
-        self.tags[tag] = revision
 
 
 def test_hub_backend_sends_one_commit_and_a_tag() -> None:

@@ -15,8 +15,8 @@ import pytest
 
 from gfmbench.hub.publish import LocalGitBackend
 from gfmbench.hub.server import local_hub
-from tests.conftest import write_jsonl
-from tests.test_harness_task_types import synthetic_rgb
+from tests.helpers import write_jsonl
+from tests.upstream_files import synthetic_rgb
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +54,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, samples: Path):
 
 def gfm(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "gfmbench", *args], env=env, capture_output=True, text=True,
-                          timeout=900)
+                          timeout=900, check=False)
 
 
 def run(env: dict[str, str], out: Path, *args: str) -> subprocess.CompletedProcess[str]:

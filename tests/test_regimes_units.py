@@ -65,8 +65,7 @@ def test_single_nucleotide_marginals_equal_a_direct_masked_computation(char_bert
 def test_passes_packed_across_sequences_of_other_lengths_give_the_per_sequence_marginals(char_bert: Path) -> None:
     from transformers import AutoModelForMaskedLM
 
-    from gfmbench.harness.zeroshot import BASELINE_BATCHING, Batching, _batches, _rows, base_columns, \
-        base_probabilities
+    from gfmbench.harness.zeroshot import BASELINE_BATCHING, Batching, _batches, _rows, base_columns, base_probabilities
 
     sequences = ["GATTACAGC", "ACG", "TTGACCAGTAGGCA", "CCGA"]
     examples = []
@@ -100,8 +99,13 @@ def test_wild_type_marginals_are_one_unmasked_pass_and_a_recipe_of_their_own(cha
     from transformers import AutoModelForMaskedLM
 
     from gfmbench.harness.recipe import recipe_id, regime_label
-    from gfmbench.harness.zeroshot import ZeroShotError, base_columns, base_probabilities, zeroshot_estimator, \
-        zeroshot_settings
+    from gfmbench.harness.zeroshot import (
+        ZeroShotError,
+        base_columns,
+        base_probabilities,
+        zeroshot_estimator,
+        zeroshot_settings,
+    )
 
     sequence = "GATTACAGCT"
     tokenizer, fmt, ex = _example(char_bert, sequence)
@@ -207,7 +211,8 @@ def test_feature_cache_round_trip_and_a_damaged_entry_is_recomputed() -> None:
 
 
 @pytest.mark.parametrize("suite,config", [("pgb", "chromatin_access_arabidopis_thaliana"),
-                                          ("pgb", "promoter_strength_leaf"), ("gb", "demo_coding_vs_intergenomic_seqs")])
+                                          ("pgb", "promoter_strength_leaf"), ("gb",
+                                                                              "demo_coding_vs_intergenomic_seqs")])
 def test_probe_recovers_a_planted_linear_signal(suite: str, config: str) -> None:
     """Features with a known linear relation to the labels: the probe's test score must be near perfect."""
     from gfmbench.harness.data import Example
@@ -219,7 +224,7 @@ def test_probe_recovers_a_planted_linear_signal(suite: str, config: str) -> None
     rng = np.random.default_rng(0)
     w = rng.normal(size=(16, 6))
 
-    def split(n: int):  # noqa: ANN202
+    def split(n: int):
         x = rng.normal(size=(n, 16)).astype(np.float32)
         signal = x @ w
         if task.type == "multilabel_classification":

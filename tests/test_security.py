@@ -11,7 +11,7 @@ import pytest
 
 from gfmbench.errors import HubError
 from gfmbench.harness.results import UnitKey
-from tests.test_bad_input import ssp_raw
+from tests.upstream_files import ssp_raw
 
 MALICIOUS = "from pathlib import Path\nPath({marker!r}).write_text('imported')\n"
 
@@ -26,7 +26,7 @@ def test_python_files_in_a_raw_release_are_never_imported(tmp_path: Path) -> Non
                            "--configs", "SSP_Archive2", "--hub-root", str(tmp_path / "hub"), "--no-progress"],
                           capture_output=True, text=True, cwd=raw, env={"PYTHONPATH": "", "PATH": "/usr/bin:/bin",
                                                                          "GFMBENCH_HOME": str(tmp_path / "home"),
-                                                                         "HOME": str(tmp_path)})
+                                                                         "HOME": str(tmp_path)}, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert not marker.exists()
 
@@ -75,7 +75,7 @@ def test_disk_full_while_writing_a_unit_is_clear_and_leaves_the_old_unit(tmp_pat
     write_unit(folder, old, [{"id": "x"}])
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
 
-    def full(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+    def full(*_args, **_kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(pq, "write_table", full)
@@ -93,14 +93,15 @@ def test_a_token_reaches_no_dataset_card_file_or_error_message(tmp_path: Path) -
     raw = ssp_raw(tmp_path, train=[{"seq": "GGGAAACCC", "label": "(((...)))"}] * 3)
     env = {"PATH": "/usr/bin:/bin", "GFMBENCH_HOME": str(tmp_path / "home"), "HOME": str(tmp_path),
            "HF_TOKEN": FAKE_TOKEN, "HF_HUB_DISABLE_TELEMETRY": "1"}
-    build = subprocess.run([sys.executable, "-m", "gfmbench", "-v", "build", "rgb", "--raw-dir", str(raw), "--no-verify",
+    build = subprocess.run([sys.executable, "-m", "gfmbench", "-v", "build", "rgb", "--raw-dir", str(raw),
+                            "--no-verify",
                             "--configs", "SSP_Archive2", "--hub-root", str(tmp_path / "hub"), "--no-progress"],
-                           capture_output=True, text=True, env=env)
+                           capture_output=True, text=True, env=env, check=False)
     assert build.returncode == 0, build.stderr[-2000:]
     # the same build to a Hub that does not answer: the error names the endpoint, never the token
     down = subprocess.run([sys.executable, "-m", "gfmbench", "-v", "build", "rgb", "--raw-dir", str(raw), "--no-verify",
                            "--configs", "SSP_Archive2", "--push-to-hub", "--no-progress"],
-                          capture_output=True, text=True, env={**env, "HF_ENDPOINT": "http://127.0.0.1:9"})
+                          capture_output=True, text=True, env={**env, "HF_ENDPOINT": "http://127.0.0.1:9"}, check=False)
     assert down.returncode == 2 and "http://127.0.0.1:9 did not answer" in down.stderr, down.stderr[-2000:]
     for text in (build.stdout, build.stderr, down.stdout, down.stderr):
         assert FAKE_TOKEN not in text

@@ -100,7 +100,8 @@ def test_ranks_friedman_and_the_critical_difference_against_hand_computations() 
     assert summary.friedman_p == pytest.approx(stats.chi2.sf(chi2, k - 1), rel=1e-9)
     # Demšar (2006), Table 5(a): q_0.05 for k = 2..6
     for groups, q in zip(range(2, 7), (1.960, 2.343, 2.569, 2.728, 2.850), strict=True):
-        assert nemenyi_critical_difference(groups, 1) / math.sqrt(groups * (groups + 1) / 6) == pytest.approx(q, abs=2e-3)
+        assert nemenyi_critical_difference(groups, 1) / math.sqrt(groups * (groups + 1) / 6) == pytest.approx(q,
+                                                                                                              abs=2e-3)
     assert set(summary.nemenyi_p["a"]) == {"b", "c", "d"}
     assert all(0 <= p <= 1 for row in summary.nemenyi_p.values() for p in row.values())
 

@@ -12,10 +12,8 @@ import pytest
 from gfmbench.hub.publish import LocalGitBackend
 from gfmbench.hub.server import local_hub
 from gfmbench.loaders.build import build_suite
-from tests.conftest import run_python
-from tests.test_gb import synthetic  # noqa: F401 - the GB fixture
-from tests.test_gue import synthetic_gue
-from tests.test_pgb import synthetic_pgb
+from tests.helpers import run_python
+from tests.upstream_files import synthetic_gue, synthetic_pgb
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +34,7 @@ def test_three_suites_load_through_the_local_hub(samples: Path, tmp_path: Path, 
     build_suite("gue", raw_dir=synthetic_gue(tmp_path, samples, random.Random(0)), backend=backend, progress=False)
     build_suite("pgb", raw_dir=synthetic_pgb(tmp_path, random.Random(0)), backend=backend, verification="no_checks",
                 progress=False)
-    gb_raw, _ = request.getfixturevalue("synthetic")  # the GB coordinate route on a synthetic reference
+    gb_raw, _ = request.getfixturevalue("synthetic_gb_raw")  # the GB coordinate route on a synthetic reference
     build_suite("gb", raw_dir=gb_raw, backend=backend, verification="no_checks", progress=False)
     with local_hub(root=tmp_path / "hub") as hub:
         result = run_python(LOAD, hub.env())

@@ -17,7 +17,7 @@ from gfmbench.errors import GfmbenchError
 from gfmbench.harness.sweep import SweepSpec, SweepUnit
 from gfmbench.hub.publish import LocalGitBackend
 from gfmbench.hub.server import local_hub
-from tests.test_harness_task_types import synthetic_rgb
+from tests.upstream_files import synthetic_rgb
 
 MODELS = ["gfmbench/tiny-random-bert-nt", "gfmbench/tiny-random-bert-kmer3"]
 
@@ -58,7 +58,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, samples: Path):
 
 def gfm(env: dict[str, str], *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "gfmbench", *args], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
 
 
 GRID = ["--models", *MODELS, "--suites", "rgb", "--tasks", "TE_Rice", "mRNA_degrade", "--seeds", "0", "1"]
@@ -116,7 +116,8 @@ def test_two_process_ddp_matches_one_process(hub, tmp_path: Path) -> None:
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_addr", "127.0.0.1",
                 "--master_port", port,
                 "-m", "gfmbench", *args, "--output-dir", str(tmp_path / "two")]
-    ddp = subprocess.run(torchrun, env={**hub, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=600)
+    ddp = subprocess.run(torchrun, env={**hub, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=600,
+                         check=False)
     assert ddp.returncode == 0, ddp.stderr[-4000:]
     assert ddp.stdout.count("1 unit(s) run") == 1  # the table is printed once, by the main process
     one, two = (list((tmp_path / d).rglob("result.json")) for d in ("one", "two"))

@@ -60,7 +60,8 @@ class PublishBackend(Protocol):
 
     def list_files(self, repo_id: str, repo_type: str = "dataset", revision: str = "main") -> list[str]: ...
 
-    def read_file(self, repo_id: str, path: str, repo_type: str = "dataset", revision: str = "main") -> bytes | None: ...
+    def read_file(self, repo_id: str, path: str, repo_type: str = "dataset",
+                  revision: str = "main") -> bytes | None: ...
 
     def commit(
         self,
@@ -73,7 +74,8 @@ class PublishBackend(Protocol):
 
     def tag_target(self, repo_id: str, tag: str, repo_type: str = "dataset") -> str | None: ...
 
-    def create_tag(self, repo_id: str, tag: str, revision: str, repo_type: str = "dataset", force: bool = False) -> None: ...
+    def create_tag(self, repo_id: str, tag: str, revision: str, repo_type: str = "dataset",
+                   force: bool = False) -> None: ...
 
     def tree_id(self, repo_id: str, revision: str, repo_type: str = "dataset") -> str: ...
 
@@ -116,9 +118,10 @@ class LocalGitBackend:
             "GIT_TERMINAL_PROMPT": "0",
             **(env or {}),
         }
-        result = subprocess.run(["git", *args], input=input, env=full_env, capture_output=True)  # noqa: S603
+        result = subprocess.run(["git", *args], input=input, env=full_env, capture_output=True, check=False)
         if check and result.returncode != 0:
-            raise HubError(f"git {' '.join(args[:2])} failed in {repo}: {result.stderr.decode(errors='replace').strip()}")
+            stderr = result.stderr.decode(errors="replace").strip()
+            raise HubError(f"git {' '.join(args[:2])} failed in {repo}: {stderr}")
         return result
 
     def create_repo(self, repo_id: str, repo_type: str = "dataset") -> None:
@@ -199,7 +202,8 @@ class LocalGitBackend:
                        and isinstance(op.path_or_fileobj, (str, Path))]
             shas = {}
             if on_disk:
-                paths = "\n".join(str(Path(op.path_or_fileobj).resolve()) for op in on_disk) + "\n"
+                paths = "\n".join(str(Path(op.path_or_fileobj).resolve())  # type: ignore[arg-type]
+                                  for op in on_disk) + "\n"
                 out = self._git(repo, "hash-object", "-w", "--stdin-paths", input=paths.encode()).stdout.split()
                 shas = {id(op): sha.decode() for op, sha in zip(on_disk, out, strict=True)}
             for op in operations:
@@ -240,7 +244,8 @@ class LocalGitBackend:
             return None
         return self._resolve(repo, f"refs/tags/{tag}")
 
-    def create_tag(self, repo_id: str, tag: str, revision: str, repo_type: str = "dataset", force: bool = False) -> None:
+    def create_tag(self, repo_id: str, tag: str, revision: str, repo_type: str = "dataset",
+                   force: bool = False) -> None:
         if not _TAG.match(tag):
             raise HubError(f"invalid tag name {tag!r}")
         repo = self._require(repo_id, repo_type)
@@ -286,7 +291,7 @@ class HubBackend:
     The token is resolved by huggingface_hub itself (HF_TOKEN, the login cache) unless given; it is never logged.
     """
 
-    def __init__(self, endpoint: str | None = None, token: str | None = None, api: object | None = None) -> None:
+    def __init__(self, endpoint: str | None = None, token: str | None = None, api: Any = None) -> None:
         if api is None:
             from huggingface_hub import HfApi
 
@@ -373,7 +378,8 @@ class HubBackend:
         return next((t.target_commit for t in refs.tags if t.name == tag), None)
 
     @_hub_call
-    def create_tag(self, repo_id: str, tag: str, revision: str, repo_type: str = "dataset", force: bool = False) -> None:
+    def create_tag(self, repo_id: str, tag: str, revision: str, repo_type: str = "dataset",
+                   force: bool = False) -> None:
         if force and self.tag_target(repo_id, tag, repo_type) is not None:
             self.api.delete_tag(repo_id, tag=tag, repo_type=repo_type)
         self.api.create_tag(repo_id, tag=tag, revision=revision, repo_type=repo_type)

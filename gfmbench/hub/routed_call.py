@@ -20,7 +20,11 @@ def main(call: str, answer: str) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # travels to the caller, which raises it
-        exc.add_note(f"in the child process against the local hub:\n{traceback.format_exc()}")
+        note = f"in the child process against the local hub:\n{traceback.format_exc()}"
+        if sys.version_info >= (3, 11):
+            exc.add_note(note)
+        else:  # Python 3.10 has no exception notes: the child's traceback goes to stderr instead
+            print(note, file=sys.stderr)
         outcome = (False, exc)
     try:
         data = pickle.dumps(outcome)

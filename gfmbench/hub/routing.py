@@ -140,7 +140,7 @@ def run_against_local_hub(command: list[str], root: str | Path | None = None, po
         process = None
         try:
             with guard.deferred():
-                process = subprocess.Popen(command, env=local_hub_environment(hub.env()))  # noqa: S603
+                process = subprocess.Popen(command, env=local_hub_environment(hub.env()))
             return process.wait()
         except KeyboardInterrupt:
             return process.wait() if process is not None else 130
@@ -166,5 +166,5 @@ def call_against_local_hub(func: Callable[..., T], *args: Any) -> T:
                                 f"{status}) in its child process against the local hub")
         ok, value = pickle.loads(answer.read_bytes())
     if ok:
-        return value  # type: ignore[no-any-return]
+        return value
     raise value

@@ -103,7 +103,7 @@ class LocalHub:
             self._state = tempfile.TemporaryDirectory(prefix="gfmbench-olah-")
             state = Path(self._state.name)
             config = atomic_write(state / "olah.toml", _olah_config(self.root, self.host, port, state))
-            log_file = open(state / "server.log", "wb")  # noqa: SIM115 - closed with the process
+            log_file = open(state / "server.log", "wb")
             self._process = subprocess.Popen(
                 [sys.executable, "-c", "from gfmbench.hub.olah_app import cli; cli()", "--config", str(config),
                  "--log-path", str(state / "logs")],
@@ -129,7 +129,7 @@ class LocalHub:
             if self._process is None or self._process.poll() is not None:
                 return False
             try:
-                urllib.request.urlopen(url, timeout=2).close()  # noqa: S310 - loopback only
+                urllib.request.urlopen(url, timeout=2).close()
                 return True
             except urllib.error.HTTPError:
                 return True  # it answered (404/401 for the probe repo): the server is up

@@ -110,7 +110,8 @@ def _model_details(units: list[dict[str, Any]], key: str) -> str:
              f"identity results are keyed by), fetched at commit "
              f"[`{first['model_sha'][:12]}`]({endpoint}/{first['model_id']}/tree/{first['model_sha']}),"
              f" {first['n_parameters']:,} parameters.", *_registry_lines(first["model_id"]), "",
-             "| suite | task | seed | metrics (test) | wall time s | train samples/s | peak RSS MiB | dataset revision |",
+             "| suite | task | seed | metrics (test) | wall time s | train samples/s | peak RSS MiB "
+             "| dataset revision |",
              "|---|---|---|---|---|---|---|---|"]
     for u in sorted(mine, key=lambda u: (u["suite"], u["task"], u["seed"])):
         metrics = ", ".join(f"{k} {v:.4f}" for k, v in json.loads(u["metrics"]).items())
@@ -199,7 +200,7 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
                         bars = gr.Plot(_bars(columns, rows))
                         heat = gr.Plot(_heatmap(columns, rows))
 
-                    def update(text, task_types, alphabet, license_, regime, sort, desc, suite=suite):  # noqa: ANN001
+                    def update(text, task_types, alphabet, license_, regime, sort, desc, suite=suite):
                         filters = Filters(suite=suite, task_types=_chosen(task_types), alphabets=_chosen(alphabet),
                                           licenses=_chosen(license_), regimes=_chosen(regime), search=text or "")
                         new_frame, cols, new_rows = _frame(units, filters, sort or "rank", bool(desc), significance)
@@ -231,9 +232,7 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
 
 def serve(table_dir: Path, host: str = "127.0.0.1", port: int | None = None, block: bool = True) -> Any:
     """Launch the app on the built tables of `table_dir` (`leaderboard.parquet`, `excluded.json`)."""
-    from gfmbench.leaderboard.table import read_units
-
-    from gfmbench.leaderboard.table import SIGNIFICANCE_FILE
+    from gfmbench.leaderboard.table import SIGNIFICANCE_FILE, read_units
 
     units = read_units(table_dir / "leaderboard.parquet")
     excluded = json.loads((table_dir / "excluded.json").read_text())

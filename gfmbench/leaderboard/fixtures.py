@@ -6,15 +6,15 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from gfmbench.harness.results import Cost, UnitKey, UnitResult
+from gfmbench.harness.results import Cost, Regime, UnitKey, UnitResult
 
 
 def make_card(model: str, suite: str, task: str, seed: int, value: float, content: str = "",
-              extra: dict[str, float] | None = None, regime: str = "finetune", recipe_id: str | None = None,
+              extra: dict[str, float] | None = None, regime: Regime = "finetune", recipe_id: str | None = None,
               timestamp: str = "2026-11-25T00:00:00+00:00") -> UnitResult:
-    from gfmbench.suites.registry import get_task
-
     import hashlib
+
+    from gfmbench.suites.registry import get_task
 
     s, t = get_task(task, suite)
     digest = content or hashlib.sha256(model.encode()).hexdigest()

@@ -85,7 +85,7 @@ def load_cards(items: Iterable[tuple[str, bytes | str]]) -> LoadedCards:
                                     "task": parsed.key.task if parsed else "", "reason": reason or ""})
             continue
         by_unit[_identity(result)].append(Card(source, result))
-    for unit, cards in sorted(by_unit.items(), key=lambda kv: kv[0]):
+    for _, cards in sorted(by_unit.items(), key=lambda kv: kv[0]):
         values = {json.dumps(c.result.metrics, sort_keys=True) for c in cards}
         if len(values) > 1:
             for c in cards:
@@ -173,7 +173,8 @@ def significance_report(cards: list[Card], rows: list[dict[str, Any]], root: Pat
                         n_resamples: int = 1000) -> dict[str, Any]:
     """Per task column, every model against the task's best model: a paired permutation test on the same test
     examples and seeds (harness.compare.compare_task); `tied_with_best` true where the difference is not
-    significant at 0.05, None where the pair cannot be tested (`reason` says why: no claim either way). And across the tasks every model has: average ranks, Friedman + Nemenyi."""
+    significant at 0.05, None where the pair cannot be tested (`reason` says why: no claim either way). And across
+    the tasks every model has: average ranks, Friedman + Nemenyi."""
     from gfmbench.errors import GfmbenchError
     from gfmbench.harness.compare import compare_task
     from gfmbench.metrics.functional import MetricInputError
@@ -207,7 +208,8 @@ def significance_report(cards: list[Card], rows: list[dict[str, Any]], root: Pat
                     entry.update(tied_with_best=None, reason=f"not testable: {result.skipped}")
                 else:
                     entry.update(effect=result.effect, interval=list(result.interval or ()), p_value=result.p_value,
-                                 seeds=result.seeds, tied_with_best=result.p_value >= 0.05)
+                                 seeds=result.seeds,
+                                 tied_with_best=None if result.p_value is None else result.p_value >= 0.05)
             per_task.append(entry)
     ranks = None
     scores = {c: {r["key"]: r[c][0] for r in board if c in r} for c in columns}
@@ -227,7 +229,8 @@ def _schema() -> Any:
 
     s, i, f = pa.string(), pa.int64(), pa.float64()
     return pa.schema([("model_id", s), ("model_sha", s), ("model_content", s), ("suite", s), ("task", s), ("seed", i),
-                      ("regime", s), ("dataset_repo", s), ("dataset_revision", s), ("recipe_id", s), ("task_type", s), ("alphabet", s),
+                      ("regime", s), ("dataset_repo", s), ("dataset_revision", s), ("recipe_id", s), ("task_type", s),
+                      ("alphabet", s),
                       ("license", s), ("primary_metric", s), ("direction", s), ("value", f), ("metrics", s),
                       ("n_parameters", i), ("wall_time_s", f), ("train_samples_per_second", f), ("peak_rss_mb", f),
                       ("timestamp", s), ("source", s)])

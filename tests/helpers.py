@@ -1,0 +1,63 @@
+"""What many test modules share: where the repository and the real samples are, writing JSON Lines, running
+code in a fresh interpreter, and a stand-in for huggingface_hub's HfApi."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from unittest.mock import MagicMock
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = Path(os.environ.get("GFMBENCH_SAMPLES", REPO.parent / "shared" / "samples")).resolve()
+
+
+def write_jsonl(path: Path, records: list[Any]) -> Path:
+    """Write records as JSON Lines; a str record is written as that raw line (to plant malformed lines)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_python(code: str, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run code in a fresh interpreter (HF libraries read HF_ENDPOINT at import time)."""
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+
+
+class FakeHfApi:
+    """Records the calls HubBackend makes; stands in for huggingface_hub.HfApi without network."""
+
+    endpoint = "https://hub.example"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.sha = None
+        self.tags: dict[str, str] = {}
+
+    def create_repo(self, repo_id: str, **kw: Any) -> None:
+        self.calls.append(("create_repo", {"repo_id": repo_id, **kw}))
+
+    def repo_info(self, repo_id: str, **kw: Any) -> SimpleNamespace:
+        from huggingface_hub.errors import RepositoryNotFoundError
+
+        if self.sha is None:
+            raise RepositoryNotFoundError("not found", response=MagicMock(status_code=404))
+        return SimpleNamespace(sha=self.sha)
+
+    def create_commit(self, repo_id: str, **kw: Any) -> SimpleNamespace:
+        self.calls.append(("create_commit", {"repo_id": repo_id, **kw}))
+        self.sha = f"{len(self.calls):040d}"
+        return SimpleNamespace(oid=self.sha)
+
+    def list_repo_refs(self, repo_id: str, **kw: Any) -> SimpleNamespace:
+        return SimpleNamespace(tags=[SimpleNamespace(name=n, target_commit=c) for n, c in self.tags.items()])
+
+    def create_tag(self, repo_id: str, tag: str, revision: str, **kw: Any) -> None:
+        self.calls.append(("create_tag", {"repo_id": repo_id, "tag": tag, "revision": revision, **kw}))
+        self.tags[tag] = revision

@@ -20,16 +20,17 @@ def _built_splits(repo_id: str) -> dict[str, dict[str, int]] | None:
     """config -> split -> rows of a suite built into the local hub (its build record); None if not built here."""
     from gfmbench.config import hub_root
     from gfmbench.hub.publish import LocalGitBackend
+    from gfmbench.loaders.manifest import BUILD_MANIFEST, BuildManifest
 
     backend = LocalGitBackend(hub_root())
     if not backend.repo_path(repo_id, "dataset").is_dir():
         return None
-    raw = backend.read_file(repo_id, "gfmbench_build.json")
+    raw = backend.read_file(repo_id, BUILD_MANIFEST)
     if raw is None:
         return None
-    configs = json.loads(raw).get("configs", {})
-    return {name: {split: int(info.get("rows", 0)) for split, info in entry.get("splits", {}).items()}
-            for name, entry in configs.items()}
+    manifest = BuildManifest.from_json(raw, f"{repo_id}/{BUILD_MANIFEST}")
+    return {name: {split: info.rows for split, info in entry.splits.items()}
+            for name, entry in manifest.configs.items()}
 
 
 def _cmd_tasks(args: argparse.Namespace) -> int:

@@ -20,9 +20,9 @@ from typing import Any, Literal
 import numpy as np
 
 from gfmbench.errors import GfmbenchError
+from gfmbench.metrics.functional import IGNORE_INDEX
 from gfmbench.pairmaps import covered_pairs
 
-IGNORE_INDEX = -100
 DNA_BASES = set("ACGT")
 SUBWORD_MARKERS = ("##", "\u2581", "\u0120")  # WordPiece continuation, SentencePiece and byte-level word starts
 

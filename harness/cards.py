@@ -295,8 +295,8 @@ def push_results(report: RunReport, results_repo: str, backend: Any | None = Non
     from huggingface_hub import CommitOperationAdd
 
     from gfmbench.errors import HubError
+    from gfmbench.harness.validity import validate_card
     from gfmbench.hub.publish import HubBackend, publish, select_backend
-    from gfmbench.leaderboard.table import validate_card
 
     backend = backend if backend is not None else select_backend()
     for unit in report.units:  # the leaderboard would refuse it: refuse to publish it in the first place

@@ -21,6 +21,7 @@ from gfmbench.harness.align import (
     token_class_labels,
     token_values,
 )
+from gfmbench.hub.revisions import dataset_sha
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -42,32 +43,6 @@ class TaskData:
         import datasets
 
         return isinstance(self.splits.get("train"), datasets.IterableDataset)
-
-
-def dataset_sha(repo_id: str, revision: str) -> str:
-    """The exact commit behind `revision`; asked of the hub, so an unreachable hub is a clear error here (at once
-    when it cannot be reached at all, not after retries)."""
-    from huggingface_hub import HfApi, constants
-
-    from gfmbench.hub.routing import is_local, unreachable
-
-    def refused(reason: str) -> MissingDataError:
-        advice = ("it is in the local hub, which GFMBENCH_HUB=hub leaves out: unset GFMBENCH_HUB (auto) or set it "
-                  "to local" if is_local(repo_id, "dataset") and constants.ENDPOINT.rstrip("/").endswith(
-                      "huggingface.co") else "finished units are kept; rerun when it is back, or build the suite "
-                  "here (`gfmbench build SUITE`; it is then read from the local hub)")
-        return MissingDataError(f"{repo_id}@{revision}: the hub at {constants.ENDPOINT} {reason}; {advice}")
-
-    why = unreachable()
-    if why is not None:
-        raise refused(f"cannot be reached ({why})")
-    try:
-        sha = HfApi().dataset_info(repo_id, revision=revision).sha
-    except Exception as exc:  # HTTP errors and transport errors (connection refused, timeouts) alike
-        raise refused(f"did not answer ({type(exc).__name__}: {exc})") from None
-    if sha is None:
-        raise refused("answered without a commit for it")
-    return sha
 
 
 def load_task_data(suite: SuiteSpec, task: TaskSpec, revision: str | None = None, seed: int = 0,

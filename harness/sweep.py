@@ -62,7 +62,7 @@ class SweepSpec:
         for suite_name in self.suites:
             suite = get_suite(suite_name)
             for task in suite.tasks:
-                names = {task.config, *task.upstream_names}
+                names = task.names
                 if self.tasks and not names & set(self.tasks):
                     continue
                 matched |= names & set(self.tasks)

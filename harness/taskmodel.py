@@ -27,8 +27,8 @@ from gfmbench.harness.align import EncodedSequence
 from gfmbench.harness.families import applied_fixes, record_fix
 from gfmbench.harness.loading import LoadingReport, check_loading, loading_report
 from gfmbench.harness.models import ModelError, ResolvedModel, load_config
+from gfmbench.suites.schema import PAIR_TYPES
 
-PAIR_TYPES = {"pair_classification", "pair_regression"}
 PAIR_RANK = 64
 MODEL_INPUTS = ("attention_mask", "token_type_ids")
 

@@ -152,7 +152,7 @@ def audit_suite(suite_name: str, configs: Iterable[str] | None = None, revision:
     """Audit the built suite on the hub (at its release tag by default); returns the JSON-ready report."""
     import datasets
 
-    from gfmbench.harness.data import dataset_sha
+    from gfmbench.hub.revisions import dataset_sha
     from gfmbench.suites.registry import get_suite
 
     suite = get_suite(suite_name)

@@ -22,23 +22,24 @@ Maps larger than the sequence (padded to a common size) are cropped to L x L; wh
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-from datasets import Features, List, Value
+from datasets import List, Value
 
 from gfmbench.errors import DataFormatError
+from gfmbench.loaders.openvaccine import convert_openvaccine, openvaccine_columns
 from gfmbench.loaders.records import (
     RecordContext,
+    RecordFormat,
     csv_field,
     iter_csv_rows,
     parse_number,
 )
-from gfmbench.loaders.sources import CHUNK_ROWS, chunked, first_existing_dir
+from gfmbench.loaders.sources import CHUNK_ROWS, FormatsSource, first_existing_dir
 from gfmbench.pairmaps import positive_pairs, upper_triangle
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
@@ -215,15 +216,12 @@ def _read_pandas_json(path: Path) -> Any:
 
 
 def _openvaccine_rows(path: Path, task: TaskSpec, split: str) -> Iterator[dict[str, Any]]:
-    from gfmbench.loaders.rgb import FORMATS
-
-    convert = FORMATS["openvaccine"].convert
     frame = _read_pandas_json(path)
     for index, record in enumerate(frame.to_dict(orient="records")):
         record = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
         if isinstance(record.get("seq_scored"), float) and record["seq_scored"].is_integer():
             record["seq_scored"] = int(record["seq_scored"])
-        yield convert(record, RecordContext(file=path, line=index + 1, index=index), task)
+        yield convert_openvaccine(record, RecordContext(file=path, line=index + 1, index=index), task)
 
 
 def _openvaccine_unscored(path: Path, task: TaskSpec) -> str | None:
@@ -234,36 +232,20 @@ def _openvaccine_unscored(path: Path, task: TaskSpec) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class Format:
-    rows: Callable[[Path, TaskSpec, str], Iterator[dict[str, Any]]]
-    extra_columns: Callable[[TaskSpec], dict[str, Any]]
-    companions: Callable[[Path, TaskSpec, str], list[Path]] = lambda path, task, split: []
-    unscored: Callable[[Path, TaskSpec], str | None] = lambda path, task: None
-
-
-def _openvaccine_extras(task: TaskSpec) -> dict[str, Any]:
-    from gfmbench.loaders.rgb import FORMATS
-
-    return FORMATS["openvaccine"].extra_columns()
-
-
-FORMATS: dict[str, Format] = {
-    "bprna_maps": Format(_bprna_rows, lambda t: {"file_name": Value("string"), "structure": Value("string")},
+FORMATS: dict[str, RecordFormat] = {
+    "bprna_maps": RecordFormat(_bprna_rows, lambda t: {"file_name": Value("string"), "structure": Value("string")},
                          _bprna_companions),
-    "id_input_maps": Format(_id_input_rows, lambda t: {"upstream_id": Value("string")}, _id_input_companions),
-    "track_imputation": Format(_imputation_rows, lambda t: {"observed": List(Value("float32"))}),
-    "per_nucleotide_digits": Format(_digit_rows, lambda t: {}),
-    "csv_columns": Format(_column_rows, lambda t: {t.pair_input: Value("string")} if t.pair_input else {}),
-    "openvaccine_json": Format(_openvaccine_rows, _openvaccine_extras, unscored=_openvaccine_unscored),
+    "id_input_maps": RecordFormat(_id_input_rows, lambda t: {"upstream_id": Value("string")}, _id_input_companions),
+    "track_imputation": RecordFormat(_imputation_rows, lambda t: {"observed": List(Value("float32"))}),
+    "per_nucleotide_digits": RecordFormat(_digit_rows, lambda t: {}),
+    "csv_columns": RecordFormat(_column_rows, lambda t: {t.pair_input: Value("string")} if t.pair_input else {}),
+    "openvaccine_json": RecordFormat(_openvaccine_rows, openvaccine_columns, unscored=_openvaccine_unscored),
 }
 
 
 @dataclass(frozen=True)
-class BeaconSource:
+class BeaconSource(FormatsSource):
     """One folder per task id (under the release root or its `downstream/`), per-task file names."""
-
-    formats: dict[str, Format]
 
     def task_dir(self, raw: Path, suite: SuiteSpec, task: TaskSpec) -> Path | None:
         return first_existing_dir(raw, task.upstream_names) or first_existing_dir(raw / "downstream",
@@ -276,17 +258,9 @@ class BeaconSource:
             return []
         return [main, *self.formats[task.format].companions(main, task, split)]
 
-    def unscored_reason(self, files: list[Path], task: TaskSpec, split: str) -> str | None:
-        return self.formats[task.format].unscored(files[0], task)
-
-    def extra_columns(self, task: TaskSpec) -> dict[str, Any]:
-        return self.formats[task.format].extra_columns(task)
-
-    def read(self, files: list[Path], suite: SuiteSpec, task: TaskSpec, split: str,
-             features: Features) -> Iterator[pa.Table]:
+    def chunk_rows(self, task: TaskSpec) -> int:
         # a dense map is L(L-1)/2 values per row: small chunks keep the Python rows of one chunk in memory bounded
-        size = DENSE_MAP_CHUNK_ROWS if task.type == "pair_regression" else CHUNK_ROWS
-        yield from chunked(self.formats[task.format].rows(files[0], task, split), features, size=size)
+        return DENSE_MAP_CHUNK_ROWS if task.type == "pair_regression" else CHUNK_ROWS
 
 
 SOURCE = BeaconSource(FORMATS)

@@ -7,8 +7,6 @@ checksum mismatch or a kill leaves the hub repo exactly as it was.
 
 from __future__ import annotations
 
-import importlib
-import json
 import logging
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -17,16 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from gfmbench._version import __version__
-from gfmbench.errors import ConfigError, DataFormatError, MissingDataError
+from gfmbench.errors import DataFormatError, MissingDataError
 from gfmbench.hub.publish import PublishBackend, PublishResult, publish, select_backend
+from gfmbench.loaders.manifest import BUILD_MANIFEST, BuildManifest, ConfigBuild, SplitBuild, UpstreamFile
 from gfmbench.loaders.raw import ChecksumManifest, Verification, check_file, resolve_raw_dir
 from gfmbench.suites.registry import get_suite
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 log = logging.getLogger(__name__)
-
-BUILD_MANIFEST = "gfmbench_build.json"
-
 
 @dataclass
 class BuildReport:
@@ -42,27 +38,15 @@ def select_tasks(suite: SuiteSpec, configs: Sequence[str] | None,
                  exclude: Sequence[str] | None = None) -> list[TaskSpec]:
     """Tasks named by config or upstream alias, in suite order; unknown names fail with a suggestion."""
 
-    def lookup(name: str) -> TaskSpec:
-        match = next((t for t in suite.tasks if name == t.config or name in t.upstream_names), None)
-        return match if match is not None else suite.task(name)  # suite.task raises with the closest names
-
-    wanted = {lookup(n).config for n in configs} if configs else {t.config for t in suite.tasks}
-    wanted -= {lookup(n).config for n in exclude or []}
+    wanted = {suite.task(n).config for n in configs} if configs else {t.config for t in suite.tasks}
+    wanted -= {suite.task(n).config for n in exclude or []}
     return [t for t in suite.tasks if t.config in wanted]
-
-
-def suite_source(suite: SuiteSpec) -> Any:
-    try:
-        module = importlib.import_module(f"gfmbench.loaders.{suite.name}")
-    except ModuleNotFoundError as exc:
-        raise ConfigError(f"no builder module gfmbench.loaders.{suite.name} for suite {suite.name!r}") from exc
-    return module.SOURCE
 
 
 MAX_LISTED_FILES = 20
 
 
-def record_files(listing: dict[str, Any], files: list[Path], raw: Path, checksums: ChecksumManifest,
+def record_files(listing: dict[str, UpstreamFile], files: list[Path], raw: Path, checksums: ChecksumManifest,
                  verification: Verification) -> None:
     """Checksum a split's raw files into the manifest; thousands of one-sequence files (GB archives) are recorded
     as one digest over their (path, sha256) pairs so the card stays readable."""
@@ -70,12 +54,12 @@ def record_files(listing: dict[str, Any], files: list[Path], raw: Path, checksum
 
     infos = [check_file(p, p.relative_to(raw).as_posix(), checksums, verification) for p in files]
     if len(infos) <= MAX_LISTED_FILES:
-        listing.update({i.relpath: {"sha256": i.sha256, "verified": i.verified} for i in infos})
+        listing.update({i.relpath: UpstreamFile(sha256=i.sha256, verified=i.verified) for i in infos})
         return
     digest = hashlib.sha256("".join(f"{i.relpath}\0{i.sha256}\n" for i in infos).encode()).hexdigest()
     folder = Path(infos[0].relpath).parent.parent.as_posix()
-    listing[f"{folder}/ ({len(infos)} files; sha256 over path and sha256 of each)"] = {
-        "sha256": digest, "verified": all(i.verified for i in infos)}
+    listing[f"{folder}/ ({len(infos)} files; sha256 over path and sha256 of each)"] = UpstreamFile(
+        sha256=digest, verified=all(i.verified for i in infos))
 
 
 def _with_ids(tables: Iterator[Any], split: str) -> Iterator[Any]:
@@ -131,11 +115,11 @@ def build_suite(
     tasks = select_tasks(suite, configs, exclude)
     explicit = bool(configs)
     raw = resolve_raw_dir(suite, raw_dir, verification)
-    source = suite_source(suite)
+    source = suite.source()
     checksums = ChecksumManifest.for_suite(suite)
     backend = backend if backend is not None else select_backend()
     report = BuildReport(suite=suite.name, repo_id=suite.dataset_repo)
-    built: dict[str, dict[str, Any]] = {}
+    built: dict[str, ConfigBuild] = {}
     carve = suite.upstream.carve_validation
 
     from concurrent.futures import ThreadPoolExecutor
@@ -158,27 +142,27 @@ def build_suite(
                     skip(task, f"raw release {raw} has no folder {' or '.join(task.upstream_names)}")
                     continue
                 features = Features(task_features(task, source.extra_columns(task)))
-                entry: dict[str, Any] = {"splits": {}, "missing_splits": [], "upstream_files": {}}
+                entry = ConfigBuild()
                 inputs = {}
                 for split in task.splits:
                     files = source.split_files(task_dir, suite, task, split)
                     if not files:
-                        entry["missing_splits"].append(split)
+                        entry.missing_splits.append(split)
                         continue
-                    checks.append(hasher.submit(record_files, entry["upstream_files"], files, raw, checksums,
+                    checks.append(hasher.submit(record_files, entry.upstream_files, files, raw, checksums,
                                                 verification))
-                    unscored = getattr(source, "unscored_reason", lambda *_: None)(files, task, split)
+                    unscored = source.unscored_reason(files, task, split)
                     if unscored:  # e.g. a test file without labels: recorded, never built as a scored split
                         log.warning("%s: split %s not built: %s", task.config, split, unscored)
-                        entry["missing_splits"].append(split)
-                        entry.setdefault("unscored_splits", {})[split] = unscored
+                        entry.missing_splits.append(split)
+                        entry.unscored_splits = {**(entry.unscored_splits or {}), split: unscored}
                         continue
                     inputs[split] = files
-                carved = carve if carve is not None and "validation" in entry["missing_splits"] and "train" in inputs \
+                carved = carve if carve is not None and "validation" in entry.missing_splits and "train" in inputs \
                     else None
                 if carved is not None:
-                    entry["missing_splits"].remove("validation")
-                    entry["validation"] = (f"carved from train: {carved.fraction:.0%} of the records, seeded "
+                    entry.missing_splits.remove("validation")
+                    entry.validation = (f"carved from train: {carved.fraction:.0%} of the records, seeded "
                                            f"permutation (numpy default_rng({carved.seed}))")
                 for split, files in inputs.items():
                     tables = _with_ids(source.read(files, suite, task, split, features), split)
@@ -198,21 +182,21 @@ def build_suite(
                             writer.abort()
                             raise DataFormatError(f"empty split {name!r}: the file has no records", file=files[0])
                         shards = writer.close()
-                        entry["splits"][name] = {
-                            "rows": writer.rows, "min_length": writer.min_length, "max_length": writer.max_length,
-                            "mean_length": round(writer.mean_length, 3),
-                            "files": [f"data/{task.config}/{p.name}" for p in shards],
-                        }
-                entry["splits"] = {s: entry["splits"][s] for s in task.splits if s in entry["splits"]}
-                if not entry["splits"]:
+                        entry.splits[name] = SplitBuild(
+                            rows=writer.rows, min_length=writer.min_length, max_length=writer.max_length,
+                            mean_length=round(writer.mean_length, 3),
+                            files=[f"data/{task.config}/{p.name}" for p in shards],
+                        )
+                entry.splits = {s: entry.splits[s] for s in task.splits if s in entry.splits}
+                if not entry.splits:
                     skip(task, f"no split file of {task.config} in {task_dir}")
                     continue
                 built[task.config] = entry
-                report.built[task.config] = {s: v["rows"] for s, v in entry["splits"].items()}
-                if entry["missing_splits"]:
+                report.built[task.config] = {s: v.rows for s, v in entry.splits.items()}
+                if entry.missing_splits:
                     log.info("%s: splits missing from the raw release, skipped (not faked): %s", task.config,
-                             ", ".join(entry["missing_splits"]))
-                    report.missing_splits[task.config] = entry["missing_splits"]
+                             ", ".join(entry.missing_splits))
+                    report.missing_splits[task.config] = entry.missing_splits
         except DataFormatError:
             for check in checks:  # a wrong raw file explains bad rows better than the rows do
                 check.result()
@@ -224,19 +208,16 @@ def build_suite(
 
         previous_files = set(backend.list_files(suite.dataset_repo))
         previous_raw = backend.read_file(suite.dataset_repo, BUILD_MANIFEST) if previous_files else None
-        previous = json.loads(previous_raw) if previous_raw else {"configs": {}}
+        previous = BuildManifest.from_json(previous_raw, f"{suite.dataset_repo}/{BUILD_MANIFEST}").configs \
+            if previous_raw else {}
         known = {t.config for t in suite.tasks}
-        merged = {**{c: e for c, e in previous["configs"].items() if c in known}, **built}
-        manifest = {
-            "suite": suite.name,
-            "version": suite.version,
-            "builder_version": __version__,
-            "verification": verification,
-            "configs": {t.config: merged[t.config] for t in suite.tasks if t.config in merged},
-        }
+        merged = {**{c: e for c, e in previous.items() if c in known}, **built}
+        manifest = BuildManifest(suite=suite.name, version=suite.version, builder_version=__version__,
+                                 verification=verification,
+                                 configs={t.config: merged[t.config] for t in suite.tasks if t.config in merged})
         (staging / "README.md").write_text(render_card(suite, manifest), encoding="utf-8")
         (staging / "eval.yaml").write_text(render_eval_yaml(suite, manifest), encoding="utf-8")
-        (staging / BUILD_MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (staging / BUILD_MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
 
         operations: list[Any] = [
             CommitOperationDelete(f"data/{config}/", is_folder=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from gfmbench.loaders.manifest import BuildManifest
 from gfmbench.suites.schema import SuiteSpec
 
 TASK_CATEGORIES = {
@@ -35,19 +36,18 @@ def _yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
 
 
-def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
+def render_card(suite: SuiteSpec, manifest: BuildManifest) -> str:
     from huggingface_hub import DatasetCardData
 
-    built = [t for t in suite.tasks if t.config in manifest["configs"]]
+    built = [t for t in suite.tasks if t.config in manifest.configs]
     configs = []
     for task in built:
-        entry = manifest["configs"][task.config]
         configs.append({
             "config_name": task.config,
-            "data_files": [{"split": split,
-                            "path": f"data/{task.config}/{split}-*.parquet"} for split in entry["splits"]],
+            "data_files": [{"split": split, "path": f"data/{task.config}/{split}-*.parquet"}
+                           for split in manifest.configs[task.config].splits],
         })
-    total = sum(s["rows"] for c in manifest["configs"].values() for s in c["splits"].values())
+    total = sum(s.rows for c in manifest.configs.values() for s in c.splits.values())
     card_data = DatasetCardData(
         license=suite.license,
         pretty_name=suite.pretty_name,
@@ -58,10 +58,10 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
         gfmbench={
             "suite": suite.name,
             "version": suite.version,
-            "builder_version": manifest["builder_version"],
+            "builder_version": manifest.builder_version,
             # Row counts live here rather than in `dataset_info`, whose split entries also need Arrow byte sizes.
             "num_rows": {
-                task.config: {split: info["rows"] for split, info in manifest["configs"][task.config]["splits"].items()}
+                task.config: {split: info.rows for split, info in manifest.configs[task.config].splits.items()}
                 for task in built
             },
         },
@@ -75,7 +75,7 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
         *([f"> **License: {suite.license}.** {suite.license_notice}", ""] if suite.license_notice else []),
         suite.description,
         "",
-        f"Suite version **{suite.version}** (tag `{suite.tag}`), built by gfmbench {manifest['builder_version']} from "
+        f"Suite version **{suite.version}** (tag `{suite.tag}`), built by gfmbench {manifest.builder_version} from "
         f"the upstream release ({suite.homepage}). Load a task with no remote code:",
         "",
         "```python",
@@ -91,34 +91,33 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for task in suite.tasks:
-        entry = manifest["configs"].get(task.config)
+        entry = manifest.configs.get(task.config)
         what = ", ".join(f"`{x}`" for x in (task.labels or task.targets or []))
         metric = f"{task.primary_metric} ({task.direction} is better)"
         if entry is None:
             lines.append(f"| {task.config} | {task.upstream_names[0]} | {task.type} | {what} | {metric} | "
                          "not built: missing from the raw release | | | |")
             continue
-        counts = [str(entry["splits"][s]["rows"]) if s in entry["splits"] else "—"
+        counts = [str(entry.splits[s].rows) if s in entry.splits else "—"
                   for s in ("train", "validation", "test")]
-        extra = [f"{s}: {entry['splits'][s]['rows']}" for s in task.extra_test_splits if s in entry["splits"]]
+        extra = [f"{s}: {entry.splits[s].rows}" for s in task.extra_test_splits if s in entry.splits]
         if extra:  # further test sets, scored and reported apart
             counts[2] += f" (+ {', '.join(extra)})"
-        lengths = [entry["splits"][s] for s in entry["splits"]]
-        mean = sum(x["mean_length"] * x["rows"] for x in lengths) / sum(x["rows"] for x in lengths)
-        length = f"{min(x['min_length'] for x in lengths)} / {mean:.1f} / {max(x['max_length'] for x in lengths)}"
+        lengths = list(entry.splits.values())
+        mean = sum(x.mean_length * x.rows for x in lengths) / sum(x.rows for x in lengths)
+        length = f"{min(x.min_length for x in lengths)} / {mean:.1f} / {max(x.max_length for x in lengths)}"
         lines.append(f"| {task.config} | {task.upstream_names[0]} | {task.type} | {what} | {metric} | "
                      + " | ".join(counts) + f" | {length} |")
     lines += ["", "### Task descriptions", ""]
     lines += [f"- **{t.config}**: {t.description} Source: {t.source or 'see citation'}."
               + (f" **Terms: {t.license}.**" if t.license else "") for t in suite.tasks]
-    carved = [f"- {config}: {entry['validation']}" for config, entry in manifest["configs"].items()
-              if entry.get("validation")]
+    carved = [f"- {config}: {entry.validation}" for config, entry in manifest.configs.items() if entry.validation]
     if carved:
         lines += ["", "Validation splits made by the builder (upstream has none):", "", *carved]
     missing = [
-        f"- {config}: {', '.join(entry['missing_splits'])}"
-        + "".join(f"; {split}: {why}" for split, why in entry.get("unscored_splits", {}).items())
-        for config, entry in manifest["configs"].items() if entry["missing_splits"]
+        f"- {config}: {', '.join(entry.missing_splits)}"
+        + "".join(f"; {split}: {why}" for split, why in (entry.unscored_splits or {}).items())
+        for config, entry in manifest.configs.items() if entry.missing_splits
     ]
     pair_tasks = [t for t in built if t.is_pair_level]
     lines += [
@@ -142,14 +141,14 @@ def render_card(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
         "",
         "## Provenance",
         "",
-        f"Checksum verification: `{manifest['verification']}`. Upstream files (sha256):",
+        f"Checksum verification: `{manifest.verification}`. Upstream files (sha256):",
         "",
         "| file | sha256 | matches gfmbench's manifest |",
         "|---|---|---|",
     ]
-    for config in sorted(manifest["configs"]):
-        for rel, info in sorted(manifest["configs"][config]["upstream_files"].items()):
-            lines.append(f"| `{rel}` | `{info['sha256']}` | {'yes' if info['verified'] else 'not listed'} |")
+    for config in sorted(manifest.configs):
+        for rel, info in sorted(manifest.configs[config].upstream_files.items()):
+            lines.append(f"| `{rel}` | `{info.sha256}` | {'yes' if info.verified else 'not listed'} |")
     if missing:
         lines += ["", "Splits absent from the raw release used for this build (not faked):", "", *missing]
     lines += [
@@ -180,12 +179,12 @@ def _distinct_citations(tasks: list[Any]) -> list[Any]:
     return out
 
 
-def render_eval_yaml(suite: SuiteSpec, manifest: dict[str, Any]) -> str:
+def render_eval_yaml(suite: SuiteSpec, manifest: BuildManifest) -> str:
     """The Hub's benchmark description: one entry per task with its config and evaluation split."""
     tasks = []
     for task in suite.tasks:
-        entry = manifest["configs"].get(task.config)
-        if entry is None or "test" not in entry["splits"]:
+        entry = manifest.configs.get(task.config)
+        if entry is None or "test" not in entry.splits:
             continue
         tasks.append({"id": task.config, "config": task.config, "split": "test"})
     return _yaml({

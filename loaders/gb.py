@@ -28,7 +28,7 @@ from datasets import Features, Value
 from gfmbench.config import raw_cache_dir
 from gfmbench.errors import DataFormatError, MissingDataError
 from gfmbench.loaders.records import RecordContext
-from gfmbench.loaders.sources import chunked
+from gfmbench.loaders.sources import Source, chunked
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 UPSTREAM_SPLITS = {"train": "train", "test": "test"}
@@ -128,7 +128,11 @@ def cut(fasta: Any, row: dict[str, Any], path: Path, transcriptome: bool) -> str
 
 
 @dataclass(frozen=True)
-class GenomicBenchmarksSource:
+class GenomicBenchmarksSource(Source):
+    @property
+    def format_names(self) -> frozenset[str]:
+        return frozenset({"genomic_benchmarks"})
+
     def task_dir(self, raw: Path, suite: SuiteSpec, task: TaskSpec) -> Path | None:
         for name in task.upstream_names:
             for candidate in (raw / name, raw / "datasets" / name):

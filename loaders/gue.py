@@ -18,6 +18,10 @@ from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 @dataclass(frozen=True)
 class CsvSource(FolderPerTask):
+    @property
+    def format_names(self) -> frozenset[str]:
+        return frozenset({"sequence_label_csv"})
+
     def extra_columns(self, task: TaskSpec) -> dict[str, Any]:
         return {}
 

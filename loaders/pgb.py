@@ -19,7 +19,7 @@ from datasets import Features
 
 from gfmbench.errors import DataFormatError
 from gfmbench.loaders.records import RecordContext
-from gfmbench.loaders.sources import chunked
+from gfmbench.loaders.sources import Source, chunked
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 
@@ -65,7 +65,11 @@ def parse_label(path: Path, number: int, header: str, task: TaskSpec, width: lis
 
 
 @dataclass(frozen=True)
-class FastaSource:
+class FastaSource(Source):
+    @property
+    def format_names(self) -> frozenset[str]:
+        return frozenset({"pgb_fasta"})
+
     def _parts(self, task: TaskSpec) -> tuple[str, str]:
         group, species = task.upstream_names[0].split("/", 1)
         return group, species

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,14 +112,31 @@ def iter_json_lines(path: Path) -> Iterator[tuple[RecordContext, dict[str, Any]]
 
 @dataclass(frozen=True)
 class RecordFormat:
-    """How one upstream record format becomes a canonical row.
+    """One upstream record format (a task's `format`): how a split's file becomes canonical rows.
 
-    `convert` returns the row without its `id` (the builder assigns stable ids); `extra_columns` names the
-    upstream extras the format keeps, with their `datasets` feature.
+    `rows` yields the rows of one split file without their `id` (the builder assigns stable ids); `extra_columns`
+    names the upstream extras the format keeps, with their `datasets` feature; `companions` are further files read
+    beside the split's file (maps of a CSV), checksummed with it; `unscored` says why a file cannot be a scored
+    split (no labels), or None.
     """
 
-    convert: Any  # Callable[[dict, RecordContext, TaskSpec], dict]
-    extra_columns: Any  # Callable[[], dict[str, datasets feature]]
+    rows: Callable[[Path, TaskSpec, str], Iterator[dict[str, Any]]]
+    extra_columns: Callable[[TaskSpec], dict[str, Any]] = lambda task: {}
+    companions: Callable[[Path, TaskSpec, str], list[Path]] = lambda path, task, split: []
+    unscored: Callable[[Path, TaskSpec], str | None] = lambda path, task: None
+
+
+RecordConverter = Callable[[dict[str, Any], RecordContext, TaskSpec], dict[str, Any]]
+
+
+def json_lines_format(convert: RecordConverter,
+                      extra_columns: Callable[[TaskSpec], dict[str, Any]] = lambda task: {}) -> RecordFormat:
+    """A format of one JSON object per line, each converted by `convert` (RGB's files)."""
+
+    def rows(path: Path, task: TaskSpec, split: str) -> Iterator[dict[str, Any]]:
+        return (convert(record, ctx, task) for ctx, record in iter_json_lines(path))
+
+    return RecordFormat(rows, extra_columns)
 
 
 def parse_float_list(ctx: RecordContext, value: Any, field: str) -> list[float | None]:

@@ -15,7 +15,8 @@ from typing import Any
 
 from datasets import List, Value
 
-from gfmbench.loaders.records import IGNORE_LABEL, RecordContext, RecordFormat, parse_float_list
+from gfmbench.loaders.openvaccine import convert_openvaccine, openvaccine_columns
+from gfmbench.loaders.records import IGNORE_LABEL, RecordContext, RecordFormat, json_lines_format, parse_float_list
 from gfmbench.loaders.sources import JsonLinesSource
 from gfmbench.suites.schema import TaskSpec
 
@@ -59,26 +60,6 @@ def _mutation_repair(record: dict[str, Any], ctx: RecordContext, task: TaskSpec)
     return row
 
 
-def _openvaccine(record: dict[str, Any], ctx: RecordContext, task: TaskSpec) -> dict[str, Any]:
-    seq = ctx.sequence(ctx.string(record, "sequence", "seq"), task, "sequence")
-    scored = ctx.require(record, "seq_scored")
-    if not isinstance(scored, int) or isinstance(scored, bool) or not 0 < scored <= len(seq):
-        raise ctx.error("seq_scored", f"expected an integer in 1..{len(seq)}, got {scored!r}")
-    row: dict[str, Any] = {"sequence": seq, "upstream_id": record.get("id"), "seq_scored": scored}
-    for key in ("structure", "predicted_loop_type"):
-        value = record.get(key)
-        if value is not None:
-            ctx.same_length(seq, value, key)
-        row[key] = value
-    for target in task.targets or []:
-        values = parse_float_list(ctx, ctx.require(record, target), target)
-        ctx.same_length(seq, values, target, expected=scored)
-        row[target] = values + [None] * (len(seq) - scored)
-    snr = record.get("signal_to_noise")
-    row["signal_to_noise"] = float(snr) if snr is not None else None
-    return row
-
-
 def _sequence_label(record: dict[str, Any], ctx: RecordContext, task: TaskSpec) -> dict[str, Any]:
     seq = ctx.sequence(ctx.string(record, "seq", "sequence"), task, "seq")
     raw = ctx.require(record, "label")
@@ -103,23 +84,18 @@ def _mrna_regions(record: dict[str, Any], ctx: RecordContext, task: TaskSpec) ->
 
 _FLOAT_LIST = List(Value("float32"))
 
+def _columns(**columns: Any) -> Any:
+    return lambda task: dict(columns)
+
+
 FORMATS: dict[str, RecordFormat] = {
-    "dot_bracket": RecordFormat(_dot_bracket, lambda: {"structure": Value("string")}),
-    "mutation_detection": RecordFormat(_mutation_detection, lambda: {"reference": Value("string"),
-                                                                     "ratio": _FLOAT_LIST}),
-    "mutation_repair": RecordFormat(_mutation_repair, lambda: {"reference": Value("string"), "ratio": _FLOAT_LIST}),
-    "openvaccine": RecordFormat(
-        _openvaccine,
-        lambda: {
-            "upstream_id": Value("string"),
-            "structure": Value("string"),
-            "predicted_loop_type": Value("string"),
-            "seq_scored": Value("int32"),
-            "signal_to_noise": Value("float32"),
-        },
-    ),
-    "sequence_label": RecordFormat(_sequence_label, dict),
-    "mrna_regions": RecordFormat(_mrna_regions, dict),
+    "dot_bracket": json_lines_format(_dot_bracket, _columns(structure=Value("string"))),
+    "mutation_detection": json_lines_format(_mutation_detection, _columns(reference=Value("string"),
+                                                                          ratio=_FLOAT_LIST)),
+    "mutation_repair": json_lines_format(_mutation_repair, _columns(reference=Value("string"), ratio=_FLOAT_LIST)),
+    "openvaccine": json_lines_format(convert_openvaccine, openvaccine_columns),
+    "sequence_label": json_lines_format(_sequence_label),
+    "mrna_regions": json_lines_format(_mrna_regions),
 }
 
 SOURCE = JsonLinesSource(FORMATS)

@@ -21,6 +21,8 @@ import numpy as np
 from gfmbench.errors import GfmbenchError
 
 IGNORE_INDEX = -100
+"""Label of a position that is not scored: the index transformers' losses ignore, and the one every metric here
+skips (the harness writes it for padding, special tokens and truncated positions)."""
 Average = Literal["macro", "micro", "weighted", "binary"]
 
 

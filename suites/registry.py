@@ -48,9 +48,9 @@ def get_task(name: str, suite: str | None = None) -> tuple[SuiteSpec, TaskSpec]:
     """Find a task by config name (`SSP_Archive2`), upstream name (`RNA-SSP-Archive2`) or `suite/config`."""
     if suite is None and "/" in name:
         suite, name = name.split("/", 1)
-    candidates = all_tasks(suite)
-    for s, task in candidates:
-        if name == task.config or name in task.upstream_names:
-            return s, task
-    known = [t.config for _, t in candidates] + [a for _, t in candidates for a in t.upstream_names]
-    raise UnknownNameError("task", name, known)
+    suites = [get_suite(suite)] if suite else [_suites()[n] for n in suite_names()]
+    for spec in suites:
+        task = spec.find_task(name)
+        if task is not None:
+            return spec, task
+    raise UnknownNameError("task", name, [n for spec in suites for t in spec.tasks for n in t.names])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import importlib
 import re
 from typing import Any, Literal
 
@@ -126,8 +128,7 @@ class TaskSpec(_Strict):
                              "(no pair, pair)")
         if self.pair_input is not None and self.type not in SEQUENCE_TYPES:
             raise ValueError(f"{self.config}: pair_input is for sequence-level tasks")
-        if self.primary_metric not in self.metrics:
-            raise ValueError(f"{self.config}: primary_metric {self.primary_metric!r} is not in metrics {self.metrics}")
+        self._check_metrics()
         # Multi-label and multi-output regression tasks may leave the names out: their count then comes from the
         # data (one vector per example), as for PGB's chromatin accessibility and gene expression.
         if self.type in CLASSIFICATION_TYPES:
@@ -158,6 +159,29 @@ class TaskSpec(_Strict):
             raise ValueError(f"{self.config}: class_weights needs one weight per label")
         return self
 
+    def _check_metrics(self) -> None:
+        """Every metric is one the harness can compute, and `direction` is the primary metric's own: a typo would
+        otherwise surface after training, and a wrong direction would rank models upside down."""
+        from gfmbench.metrics.catalog import CATALOG
+
+        for name in self.metrics:
+            if name not in CATALOG:
+                close = difflib.get_close_matches(name, list(CATALOG), n=3, cutoff=0.5)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                raise ValueError(f"{self.config}: unknown metric {name!r}{hint}; the metrics are those of "
+                                 "gfmbench.metrics.catalog")
+        if self.primary_metric not in self.metrics:
+            raise ValueError(f"{self.config}: primary_metric {self.primary_metric!r} is not in metrics {self.metrics}")
+        expected = CATALOG[self.primary_metric].direction
+        if self.direction != expected:
+            raise ValueError(f"{self.config}: direction {self.direction!r} contradicts the primary metric "
+                             f"{self.primary_metric!r}, for which {expected} is better")
+
+    @property
+    def names(self) -> set[str]:
+        """Every name the task answers to: its config and its upstream aliases."""
+        return {self.config, *self.upstream_names}
+
     @property
     def is_token_level(self) -> bool:
         return self.type in TOKEN_TYPES
@@ -176,6 +200,9 @@ class SuiteSpec(_Strict):
     pretty_name: str
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
     dataset_repo: str = Field(pattern=r"^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")
+    builder: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$", description=(
+        "Module whose `SOURCE` (a gfmbench.loaders.sources.Source) reads the upstream release; every task's "
+        "`format` must be one of its formats."))
     license: str
     license_notice: str = Field("", description="Terms users must see first (shown at the top of the card).")
     homepage: str
@@ -199,6 +226,29 @@ class SuiteSpec(_Strict):
                                  "(upstream.split_files or the task's split_files)")
         return self
 
+    @model_validator(mode="after")
+    def _formats_of_the_builder(self) -> SuiteSpec:
+        """Each task's `format` is one its builder reads: checked when the suite loads, not when a build fails."""
+        known = self.source().format_names
+        for i, task in enumerate(self.tasks):
+            if task.format not in known:
+                close = difflib.get_close_matches(task.format, sorted(known), n=3, cutoff=0.5)
+                hint = f"did you mean {', '.join(close)}? " if close else ""
+                raise ValueError(f"tasks.{i}.format: {task.config}: {self.builder} reads no format "
+                                 f"{task.format!r} ({hint}its formats: {', '.join(sorted(known))})")
+        return self
+
+    def source(self) -> Any:
+        """The builder's `Source` (gfmbench.loaders.sources), imported from the module the suite file names."""
+        try:
+            module = importlib.import_module(self.builder)
+        except ModuleNotFoundError as exc:
+            raise ValueError(f"builder {self.builder!r}: no such module ({exc})") from None
+        source = getattr(module, "SOURCE", None)
+        if source is None or not hasattr(source, "format_names"):
+            raise ValueError(f"builder {self.builder!r}: the module has no SOURCE (a gfmbench.loaders.sources.Source)")
+        return source
+
     @property
     def tag(self) -> str:
         """The release tag of the dataset repo for this suite version."""
@@ -207,10 +257,15 @@ class SuiteSpec(_Strict):
     def training_for(self, task: TaskSpec) -> TrainingDefaults:
         return task.training or self.training
 
-    def task(self, config: str) -> TaskSpec:
-        for task in self.tasks:
-            if task.config == config:
-                return task
+    def find_task(self, name: str) -> TaskSpec | None:
+        """The task whose config or upstream alias is `name`; None when the suite has none."""
+        return next((task for task in self.tasks if name in task.names), None)
+
+    def task(self, name: str) -> TaskSpec:
+        """The task named `name` (config or alias); unknown names fail with the closest ones."""
+        task = self.find_task(name)
+        if task is not None:
+            return task
         from gfmbench.errors import UnknownNameError
 
-        raise UnknownNameError(f"{self.name} config", config, [t.config for t in self.tasks])
+        raise UnknownNameError(f"{self.name} config", name, [n for t in self.tasks for n in t.names])

@@ -81,6 +81,20 @@ def test_empty_split(published: LocalGitBackend, tmp_path: Path) -> None:
     build_fails(published, raw, DataFormatError, r"valid\.json: empty split 'validation'")
 
 
+def test_a_damaged_build_record_stops_the_next_build(published: LocalGitBackend, tmp_path: Path) -> None:
+    """The build record is read back as a typed model: a damaged one names the repo file and the field, and the
+    repo is left as it was (a rebuild merges the configs it does not rebuild from that record)."""
+    from huggingface_hub import CommitOperationAdd
+
+    record = json.loads(published.read_file(REPO, "gfmbench_build.json"))
+    record["configs"]["SSP_Archive2"]["splits"]["train"]["rows"] = "two"
+    published.commit(REPO, [CommitOperationAdd("gfmbench_build.json", json.dumps(record).encode())], "damage")
+    err = build_fails(published, ssp_raw(tmp_path / "again"), DataFormatError,
+                      r"gfmbench/rgb/gfmbench_build\.json, field 'configs\.SSP_Archive2\.splits\.train\.rows': "
+                      "not a gfmbench build record")
+    assert err.file == "gfmbench/rgb/gfmbench_build.json"
+
+
 def test_checksum_mismatch(published: LocalGitBackend, samples: Path, tmp_path: Path) -> None:
     raw = tmp_path / "RGB"
     shutil.copytree(samples / "RGB" / "RNA-SSP-Archive2", raw / "RNA-SSP-Archive2")

@@ -152,8 +152,8 @@ def test_gb_coordinate_reader() -> None:
 
 # --------------------------------------------------------------------------------------------- result cards
 def test_result_card_validation_never_raises() -> None:
+    from gfmbench.harness.validity import validate_card
     from gfmbench.leaderboard.fixtures import make_card
-    from gfmbench.leaderboard.table import validate_card
 
     valid = json.loads(make_card("m/a", "rgb", "SSP_Archive2", 0, 0.5).model_dump_json())
     paths = [("schema_version",), ("key", "task"), ("key", "seed"), ("key", "suite"), ("key", "regime"),

@@ -72,6 +72,56 @@ def test_inconsistent_task_is_rejected(field: str, value: object, message: str) 
         load_suite_file(yaml.safe_dump(doc), "rgb.yaml")
 
 
+@pytest.mark.parametrize(("task", "field", "value", "message"), [
+    (3, "metrics", ["f1_macr", "mcc"], r"tasks\.3: .*unknown metric 'f1_macr' \(did you mean f1_macro"),
+    (0, "direction", "higher", r"direction 'higher' contradicts the primary metric 'mcrmse', for which lower"),
+    (3, "format", "dot_brakcet", r"tasks\.3\.format: SSP_Archive2: gfmbench\.loaders\.rgb reads no format "
+                                 r"'dot_brakcet' \(did you mean dot_bracket\?"),
+    (7, "format", "sequence_label_csv", r"tasks\.7\.format: .*its formats: dot_bracket, mrna_regions"),
+])
+def test_metrics_directions_and_formats_are_checked_when_the_suite_loads(task: int, field: str, value: object,
+                                                                          message: str) -> None:
+    """A typo in a metric or a format, or a direction against the metric's, fails at load naming the field."""
+    doc = _rgb_document()
+    doc["tasks"][task][field] = value
+    with pytest.raises(ConfigError, match=message):
+        load_suite_file(yaml.safe_dump(doc), "rgb.yaml")
+
+
+@pytest.mark.parametrize(("builder", "message"), [
+    ("gfmbench.loaders.rgbx", r"builder 'gfmbench\.loaders\.rgbx': no such module"),
+    ("gfmbench.loaders.records", r"builder 'gfmbench\.loaders\.records': the module has no SOURCE"),
+    (None, r"builder: Field required"),
+])
+def test_a_suite_names_its_builder(builder: str | None, message: str) -> None:
+    doc = _rgb_document()
+    if builder is None:
+        del doc["builder"]
+    else:
+        doc["builder"] = builder
+    with pytest.raises(ConfigError, match=message):
+        load_suite_file(yaml.safe_dump(doc), "rgb.yaml")
+
+
+def test_every_suite_reads_its_formats_with_the_builder_it_names() -> None:
+    from gfmbench.loaders.sources import Source
+    from gfmbench.suites.registry import suite_names
+
+    for name in suite_names():
+        suite = get_suite(name)
+        source = suite.source()
+        assert isinstance(source, Source) and suite.builder == f"gfmbench.loaders.{name}"
+        assert {t.format for t in suite.tasks} <= source.format_names
+
+
+def test_a_task_is_found_by_config_or_alias_in_one_place() -> None:
+    rgb = get_suite("rgb")
+    assert rgb.task("RNA-SSP-Archive2") is rgb.task("SSP_Archive2") is get_task("RNA-SSP-Archive2")[1]
+    assert rgb.find_task("nope") is None
+    with pytest.raises(UnknownNameError, match="did you mean 'RNA-SNMD'"):
+        rgb.task("RNA-SNMDD")
+
+
 def test_pair_tasks_are_binary_maps_and_extra_splits_need_files() -> None:
     doc = _rgb_document()
     doc["tasks"][2].update(type="pair_classification", labels=["A", "C", "G"], zeroshot=None)

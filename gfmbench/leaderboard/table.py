@@ -17,10 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from gfmbench.atomic import atomic_write
-from gfmbench.errors import UnknownNameError
+from gfmbench.harness.validity import validate_card
 
 
 @dataclass
@@ -33,39 +31,6 @@ class Card:
 class LoadedCards:
     cards: list[Card] = field(default_factory=list)
     excluded: list[dict[str, str]] = field(default_factory=list)  # source, model, task, reason
-
-
-def validate_card(source: str, raw: bytes | str) -> tuple[Any | None, str | None, Any | None]:
-    """(UnitResult, None, result) for a valid card; (None, reason, parsed result or None) otherwise."""
-    from gfmbench.harness.results import UnitResult
-    from gfmbench.metrics.catalog import CATALOG
-    from gfmbench.suites.registry import get_task
-
-    try:
-        result = UnitResult.model_validate_json(raw)
-    except (ValidationError, ValueError) as exc:
-        first = str(exc).splitlines()
-        return None, f"invalid result card: {first[1] if len(first) > 1 else first[0]}", None
-    try:
-        suite, task = get_task(result.key.task, result.key.suite)
-    except UnknownNameError as exc:
-        return None, f"unknown task: {exc}", result
-    if result.primary_metric != task.primary_metric or result.direction != task.direction:
-        return None, (f"primary metric {result.primary_metric} ({result.direction}) does not match the registry's "
-                      f"{task.primary_metric} ({task.direction})"), result
-    test = result.metrics.get("test", {})
-    if task.primary_metric not in test:
-        return None, f"no test value for the primary metric {task.primary_metric}", result
-    for name, value in test.items():
-        entry = CATALOG.get(name)
-        if entry is None:
-            continue
-        low, high = entry.bounds
-        if not (isinstance(value, float) and (math.isnan(value) or low <= value <= high)):
-            return None, f"impossible value {name} = {value} (must lie in [{low}, {high}])", result
-    if math.isnan(test[task.primary_metric]):
-        return None, f"the primary metric {task.primary_metric} is undefined (NaN)", result
-    return result, None, result
 
 
 def _identity(result: Any) -> tuple:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from gfmbench.atomic import atomic_write
+from gfmbench.harness.kinds import TASK_KINDS
 from gfmbench.harness.recipe import recipe_label
 from gfmbench.harness.results import RESULT_FILE, UnitResult
 
@@ -108,7 +109,7 @@ def model_card(model: Any, summaries: list[dict[str, Any]], results: list[UnitRe
                     args["ci95"] = [round(v, 6) for v in row["ci95"]]
                     args["ci_method"] = row["ci_method"]
             entries.append(EvalResult(
-                task_type=row["task_type"].replace("_", "-"),
+                task_type=TASK_KINDS[row["task_type"]].card_category,
                 dataset_type=row["dataset_repo"],
                 dataset_name=f"{row['suite_pretty_name']}: {row['task']}{split_name}",
                 dataset_config=row["task"],

@@ -36,14 +36,16 @@ class ModelCheck:
 
 
 def _task_support(model: Any, config: Any, fmt: Any) -> dict[str, str]:
-    from gfmbench.harness.taskmodel import HEAD_CLASSES, is_causal, own_class
+    from gfmbench.harness.kinds import TASK_KINDS
+    from gfmbench.harness.taskmodel import is_causal, own_class
 
     out = {}
     for task_type in TASK_TYPES:
-        if task_type == "pair_classification":
+        head_class = TASK_KINDS[task_type].head_class
+        if head_class is None:
             out[task_type] = "yes: backbone + gfmbench pair head"
             continue
-        own = own_class(model, config, HEAD_CLASSES[task_type])
+        own = own_class(model, config, head_class)
         out[task_type] = f"yes: {own.__name__}" if own is not None else "yes: backbone + gfmbench linear head"
     out["probe"] = "yes: frozen backbone, " + ("last-token" if is_causal(config) else "mean") + " pooling"
     lm = [name for name in (("AutoModelForCausalLM", "AutoModelForMaskedLM") if is_causal(config) else

@@ -9,26 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from gfmbench.errors import GfmbenchError, MissingDataError
-from gfmbench.harness.align import (
-    IGNORE_INDEX,
-    AlignmentError,
-    EncodedSequence,
-    InputFormat,
-    encode,
-    pair_labels,
-    pair_token_index,
-    token_class_labels,
-    token_values,
-)
+from gfmbench.errors import MissingDataError
+from gfmbench.harness.align import AlignmentError, EncodedSequence, InputFormat, encode
+from gfmbench.harness.kinds import TaskDataError, TaskKind, kind_of
 from gfmbench.hub.revisions import dataset_sha
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 log = logging.getLogger(__name__)
-
-
-class TaskDataError(GfmbenchError):
-    """The task's data cannot serve this run (missing split, empty after filtering, label mismatch)."""
 
 
 @dataclass
@@ -125,24 +112,8 @@ def _streaming_task_data(suite: SuiteSpec, task: TaskSpec, revision: str) -> Tas
 
 
 def check_labels(task: TaskSpec, features: Any) -> None:
-    """The dataset's label names must be the registry's, in the same order (ids are positions)."""
-    if task.type == "pair_classification":
-        if "label" not in features:
-            raise TaskDataError(f"{task.config}: the dataset has no `label` column (the map's pairs)")
-        return
-    if task.type == "multilabel_classification" or not (task.labels or task.targets):
-        if "label" not in features:  # a vector per example (multi-hot, or multi-output values)
-            raise TaskDataError(f"{task.config}: the dataset has no `label` column")
-        return
-    if not task.labels:
-        missing = [t for t in task.targets or [] if t not in features]
-        if missing:
-            raise TaskDataError(f"{task.config}: target columns {missing} missing from the dataset")
-        return
-    feature = features.get("label")
-    names = getattr(getattr(feature, "feature", feature), "names", None)
-    if names != list(task.labels):
-        raise TaskDataError(f"{task.config}: label set mismatch: dataset has {names}, registry has {task.labels}")
+    """The dataset's label columns must be the registry's, in the same order (ids are positions)."""
+    kind_of(task).check_labels(task, features)
 
 
 @dataclass
@@ -166,11 +137,7 @@ def plan_windows(length: int, fits: int) -> list[int]:
 
 def num_outputs(task: TaskSpec, examples: list[Example]) -> int:
     """Classes or targets of the head; for vector labels without names, the vector length in the data."""
-    if task.is_pair_level:
-        return 1  # one logit (contact) or value (distance) per pair
-    if task.type == "multilabel_classification" or not (task.labels or task.targets):
-        return len(examples[0].labels)
-    return len(task.labels) if task.labels else len(task.targets or [])
+    return kind_of(task).num_outputs(task, examples)
 
 
 def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat, max_length: int,
@@ -186,37 +153,18 @@ def build_examples(task: TaskSpec, split: Any, tokenizer: Any, fmt: InputFormat,
         raise TaskDataError(f"{task.config} row {rows['id'][exc.index]}: the tokenizer's tokens do not reproduce "
                             f"the sequence ({exc.detail}); labels cannot be aligned to it") from None
     check_unknown_tokens(task, rows["id"], encoded)
+    kind = kind_of(task)
     examples = []
     for i, enc in enumerate(encoded):
         extra = {"sequence": sequences[i], **({"structure": rows["structure"][i]} if "structure" in rows else {})}
         if second is not None and task.pair_input:
             extra[task.pair_input] = second[i]
-        if task.is_pair_level:
-            reference, labels = _pair_reference(task, rows, i, enc)
-        elif task.type == "token_classification":
-            reference = rows["label"][i]
-            if long_sequences == "window" and enc.truncated_positions:
-                examples += _windows(task, rows["id"][i], sequences[i], reference, extra, enc, tokenizer, fmt,
-                                     max_length)
-                continue
-            labels = token_class_labels(enc, reference)
-        elif task.type == "token_regression":
-            reference = np.array([[np.nan if v is None else v for v in rows[t][i]] for t in task.targets or ()],
-                                 dtype=np.float64).T  # (n, k)
-            if long_sequences == "window" and enc.truncated_positions:
-                examples += _windows(task, rows["id"][i], sequences[i], reference, extra, enc, tokenizer, fmt,
-                                     max_length)
-                continue
-            labels = token_values(enc, reference)
-        elif task.type == "sequence_regression":
-            reference = [rows[t][i] for t in task.targets] if task.targets else list(rows["label"][i])
-            labels = reference
-        elif task.type == "multilabel_classification":
-            reference = list(rows["label"][i])  # stored multi-hot
-            labels = reference
-        else:
-            reference = rows["label"][i]
-            labels = reference
+        reference = kind.reference(task, rows, i)
+        if kind.level == "token" and long_sequences == "window" and enc.truncated_positions:
+            examples += _windows(task, kind, rows["id"][i], sequences[i], reference, extra, enc, tokenizer, fmt,
+                                 max_length)
+            continue
+        labels = kind.labels(task, enc, reference, rows["id"][i])
         examples.append(Example(id=rows["id"][i], encoded=enc, labels=labels, reference=reference, extra=extra))
     if not examples:
         raise TaskDataError(f"{task.config}: no example left")
@@ -242,24 +190,7 @@ def check_unknown_tokens(task: TaskSpec, ids: list[str], encoded: list[EncodedSe
                         f"alphabet. Examples: {named}")
 
 
-def _pair_reference(task: TaskSpec, rows: dict[str, list[Any]], i: int, enc: EncodedSequence) -> tuple[Any, Any]:
-    """(stored reference, training labels): the positive pairs or the triangle of values as stored, and the
-    upper triangle the model is trained on (pairs lost to truncation ignored)."""
-    from gfmbench.pairmaps import pairs_to_triangle
-
-    n = len(rows["sequence"][i])
-    if task.type == "pair_classification":
-        reference = rows["label"][i]
-        return reference, pair_labels(enc, pairs_to_triangle(reference, n).astype(np.int64))
-    values = rows[(task.targets or ["label"])[0]][i]
-    triangle = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
-    if triangle.size != n * (n - 1) // 2:
-        raise TaskDataError(f"{task.config} row {rows['id'][i]}: {triangle.size} map values for a sequence of "
-                            f"{n} nucleotides (expected the upper triangle, {n * (n - 1) // 2})")
-    return values, pair_labels(enc, triangle)
-
-
-def _windows(task: TaskSpec, example_id: str, sequence: str, reference: Any, extra: dict[str, Any],
+def _windows(task: TaskSpec, kind: TaskKind, example_id: str, sequence: str, reference: Any, extra: dict[str, Any],
              truncated: EncodedSequence, tokenizer: Any, fmt: InputFormat, max_length: int) -> list[Example]:
     fits = int((truncated.nt_to_token >= 0).sum())  # nucleotides that fit, measured on this sequence
     out = []
@@ -267,7 +198,7 @@ def _windows(task: TaskSpec, example_id: str, sequence: str, reference: Any, ext
         piece = sequence[start:start + fits]
         enc = encode(tokenizer, fmt, [piece], max_length)[0]
         ref = reference[start:start + fits]
-        labels = token_class_labels(enc, ref) if task.type == "token_classification" else token_values(enc, ref)
+        labels = kind.labels(task, enc, ref, example_id)
         out.append(Example(id=example_id, encoded=enc, labels=labels, reference=reference, extra=extra,
                            window=(start, len(sequence))))
     return out
@@ -315,7 +246,7 @@ class TorchExamples:
     def __getitem__(self, index: int) -> dict[str, Any]:
         ex = self.examples[index]
         item: dict[str, Any] = {"input_ids": ex.encoded.input_ids, "labels": ex.labels}
-        if self.task.is_pair_level:
+        if kind_of(self.task).level == "pair":
             item["nt_to_token"] = ex.encoded.nt_to_token
         if ex.encoded.token_type_ids is not None:
             item["token_type_ids"] = ex.encoded.token_type_ids
@@ -344,38 +275,5 @@ class Collator:
             for row, it in enumerate(items):
                 types[row, : len(it["token_type_ids"])] = torch.tensor(it["token_type_ids"])
             batch["token_type_ids"] = types
-        kind = self.task.type
-        if self.task.is_pair_level:
-            batch.update(self._pairs(items, width))
-            return batch
-        if kind == "token_classification":
-            labels = torch.full((len(items), width), IGNORE_INDEX, dtype=torch.long)
-            for row, it in enumerate(items):
-                labels[row, : len(it["labels"])] = torch.tensor(it["labels"])
-        elif kind == "token_regression":
-            k = len(self.task.targets or [])
-            labels = torch.full((len(items), width, k), float("nan"))
-            for row, it in enumerate(items):
-                labels[row, : len(it["labels"])] = torch.as_tensor(it["labels"], dtype=torch.float32)
-        elif kind in {"sequence_regression", "multilabel_classification"}:
-            labels = torch.tensor([it["labels"] for it in items], dtype=torch.float32)
-        else:
-            labels = torch.tensor([it["labels"] for it in items], dtype=torch.long)
-        batch["labels"] = labels
+        batch.update(kind_of(self.task).collate_labels(self.task, items, width))
         return batch
-
-    def _pairs(self, items: list[dict[str, Any]], width: int) -> dict[str, Any]:
-        """Labels as upper triangles padded to the batch's largest, and `pair_index`: where each nucleotide pair's
-        logit sits in the model's flattened token-pair map (-1: padding or truncated)."""
-        import torch
-
-        size = max(len(it["labels"]) for it in items)
-        classification = self.task.type == "pair_classification"
-        labels = torch.full((len(items), size), IGNORE_INDEX if classification else float("nan"),
-                            dtype=torch.long if classification else torch.float32)
-        index = torch.full((len(items), size), -1, dtype=torch.long)
-        for row, it in enumerate(items):
-            m = len(it["labels"])
-            labels[row, :m] = torch.as_tensor(np.asarray(it["labels"]), dtype=labels.dtype)
-            index[row, :m] = torch.from_numpy(pair_token_index(np.asarray(it["nt_to_token"]), width))
-        return {"labels": labels, "pair_index": index}

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 import math
 import time
-import warnings
 from typing import Any
 
 import numpy as np
 
 from gfmbench.harness.data import Example, TaskData, build_examples
 from gfmbench.harness.features import SplitFeatures, cached_features, compute_features
+from gfmbench.harness.kinds import kind_of
 from gfmbench.harness.models import ResolvedModel, load_tokenizer, max_positions
 from gfmbench.harness.results import UnitOutput, peak_rss_mb
 from gfmbench.harness.scoring import prediction_row, primary_confidence_interval, score_metric, score_predictions
@@ -33,35 +33,21 @@ MAX_FIT_POSITIONS = 200_000  # token tasks: training nucleotides sampled (seeded
 
 def probe_settings(task: TaskSpec) -> dict[str, Any]:
     """The probe's settings that change its result (part of the unit's recipe, harness.recipe)."""
-    linear = "ridge" if task.type.endswith("regression") else "logistic_regression"
-    grid = ALPHA_GRID if task.type.endswith("regression") else C_GRID
-    return {"linear_model": linear, "grid": list(grid), "max_fit_positions": MAX_FIT_POSITIONS}
-_LOG_FLOOR = math.log(1e-12)
-
-
-def _estimator(task: TaskSpec, strength: float, seed: int) -> Any:
-    from sklearn.linear_model import LogisticRegression, Ridge
-    from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    if task.type.endswith("regression"):
-        return make_pipeline(StandardScaler(), Ridge(alpha=strength))
-    logistic = LogisticRegression(C=strength, max_iter=2000, random_state=seed)
-    if task.type == "multilabel_classification":
-        return make_pipeline(StandardScaler(), OneVsRestClassifier(logistic))
-    return make_pipeline(StandardScaler(), logistic)
+    kind = kind_of(task)
+    grid = ALPHA_GRID if kind.regression else C_GRID
+    return {"linear_model": kind.probe_model, "grid": list(grid), "max_fit_positions": MAX_FIT_POSITIONS}
 
 
 def _design(task: TaskSpec, examples: list[Example], features: SplitFeatures) -> tuple[np.ndarray, np.ndarray]:
     """(X, y) for fitting: one row per example, or per scored nucleotide for token tasks."""
-    if not task.is_token_level:
-        y = np.array([ex.reference for ex in examples], dtype=np.float64 if task.type.endswith("regression") else int)
+    kind = kind_of(task)
+    if kind.level != "token":
+        y = np.array([ex.reference for ex in examples], dtype=np.float64 if kind.regression else int)
         return features.values, y
     xs, ys = [], []
     for ex, (values, covered) in zip(examples, features.per_example(), strict=True):
         reference = np.asarray(ex.reference, dtype=np.float64)
-        if task.type == "token_classification":
+        if not kind.regression:
             keep = covered & (reference >= 0)
         else:
             reference = reference.reshape(len(covered), -1)
@@ -71,44 +57,15 @@ def _design(task: TaskSpec, examples: list[Example], features: SplitFeatures) ->
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def _fit(task: TaskSpec, x: np.ndarray, y: np.ndarray, strength: float, seed: int) -> Any:
-    """One estimator, or for token regression one per target (each on the positions where that target exists)."""
-    if task.type == "token_regression":
-        fitted = []
-        for k in range(y.shape[1]):
-            known = ~np.isnan(y[:, k])
-            fitted.append(_estimator(task, strength, seed).fit(x[known], y[known, k]) if known.any() else None)
-        return fitted
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence and constant-label notices; the grid covers both
-        return _estimator(task, strength, seed).fit(x, y.astype(int) if not task.type.endswith("regression") else y)
-
-
-def _outputs(task: TaskSpec, fitted: Any, x: np.ndarray, n_classes: int) -> np.ndarray:
-    """What a head would output: log-probabilities (softmax-equivalent to logits), logits, or values."""
-    if task.type == "token_regression":
-        return np.stack([f.predict(x) if f is not None else np.zeros(len(x)) for f in fitted], axis=1)
-    if task.type == "sequence_regression":
-        values = fitted.predict(x)
-        return values.reshape(len(x), -1)
-    proba = np.asarray(fitted.predict_proba(x), dtype=np.float64)  # float32 features give float32 probabilities
-    if task.type == "multilabel_classification":
-        p = np.clip(proba, 1e-12, 1 - 1e-12)
-        return np.log(p) - np.log1p(-p)
-    out = np.full((len(x), n_classes), _LOG_FLOOR)  # classes absent from train get (almost) zero probability
-    classes = fitted[-1].classes_
-    out[:, classes] = np.log(np.clip(proba, 1e-12, None))
-    return out
-
-
 def _rows(task: TaskSpec, fitted: Any, examples: list[Example], features: SplitFeatures,
           n_classes: int) -> list[dict[str, Any]]:
-    if not task.is_token_level:
-        outputs = _outputs(task, fitted, features.values, n_classes)
+    kind = kind_of(task)
+    if kind.level != "token":
+        outputs = kind.probe_outputs(fitted, features.values, n_classes)
         return [prediction_row(task, ex, out) for ex, out in zip(examples, outputs, strict=True)]
     rows = []
     for ex, (values, covered) in zip(examples, features.per_example(), strict=True):
-        rows.append(prediction_row(task, ex, _outputs(task, fitted, values, n_classes), covered))
+        rows.append(prediction_row(task, ex, kind.probe_outputs(fitted, values, n_classes), covered))
     return rows
 
 
@@ -119,6 +76,7 @@ def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length:
     from gfmbench.harness.align import detect_input_format
 
     start = time.perf_counter()
+    kind = kind_of(task)
     tokenizer = load_tokenizer(model, trust_remote_code)
     fmt = detect_input_format(tokenizer)
     limit = min(max_positions(model, trust_remote_code), tokenizer.model_max_length)
@@ -137,7 +95,7 @@ def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length:
             if not backbone:
                 backbone.extend(load_backbone(model, examples["train"][0].encoded, trust_remote_code,
                                               allow_unloaded_weights))
-            return compute_features(backbone[0], examples[name], task.is_token_level, tokenizer.pad_token_id or 0,
+            return compute_features(backbone[0], examples[name], kind.level == "token", tokenizer.pad_token_id or 0,
                                     batch_size, progress, desc=f"{task.config} {name} features")
         return compute
 
@@ -145,21 +103,21 @@ def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length:
     for name in examples:
         key = {"model_content": model.content_id, "dataset_revision": data.dataset_revision, "config": task.config,
                "split": name, "validation_source": data.validation_source, "max_tokens": max_tokens,
-               "input_format": fmt.describe(), "pooling": "per nucleotide" if task.is_token_level else pooling}
+               "input_format": fmt.describe(), "pooling": "per nucleotide" if kind.level == "token" else pooling}
         features[name], hits[name] = cached_features(key, make(name))
     feature_seconds = time.perf_counter() - start
 
     n_classes = len(task.labels or [])
     x, y = _design(task, examples["train"], features["train"])
-    if task.is_token_level and len(x) > MAX_FIT_POSITIONS:
+    if kind.level == "token" and len(x) > MAX_FIT_POSITIONS:
         keep = np.sort(np.random.default_rng(seed).choice(len(x), MAX_FIT_POSITIONS, replace=False))
         x, y = x[keep], y[keep]
-    grid = ALPHA_GRID if task.type.endswith("regression") else C_GRID
+    grid = ALPHA_GRID if kind.regression else C_GRID
     higher = task.direction == "higher"
     best: tuple[float, float, Any] | None = None
     tried = {}
     for strength in grid:
-        fitted = _fit(task, x, y, strength, seed)
+        fitted = kind.probe_fit(x, y, strength, seed)
         value = score_metric(task, task.primary_metric,
                              _rows(task, fitted, examples["validation"], features["validation"], n_classes))
         tried[str(strength)] = value
@@ -173,12 +131,11 @@ def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length:
     for name in scored:
         rows_by_split[name] = _rows(task, fitted, examples[name], features[name], n_classes)
         metrics[name] = score_predictions(task, rows_by_split[name])
-    linear = "Ridge(alpha" if task.type.endswith("regression") else "LogisticRegression(C"
     details = {
         "loading": backbone[1].as_dict() if backbone else None,  # None: every split's features came from the cache
-        "head": (f"frozen {backbone[1].model_class if backbone else 'backbone'} + StandardScaler + {linear}="
-                 f"{strength:g}){' one-vs-rest' if task.type == 'multilabel_classification' else ''} on "
-                 f"{'per-nucleotide' if task.is_token_level else pooling} last hidden states"),
+        "head": (f"frozen {backbone[1].model_class if backbone else 'backbone'} + StandardScaler + "
+                 f"{kind.probe_head(strength)} on "
+                 f"{'per-nucleotide' if kind.level == 'token' else pooling} last hidden states"),
         "input_format": fmt.describe(),
         "truncation": f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored",
         "probe": {"grid": {k: (None if math.isnan(v) else v) for k, v in tried.items()},

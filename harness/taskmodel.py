@@ -25,20 +25,12 @@ from typing import Any
 
 from gfmbench.harness.align import EncodedSequence
 from gfmbench.harness.families import applied_fixes, record_fix
+from gfmbench.harness.kinds import TaskKind
 from gfmbench.harness.loading import LoadingReport, check_loading, loading_report
 from gfmbench.harness.models import ModelError, ResolvedModel, load_config
-from gfmbench.suites.schema import PAIR_TYPES
 
 PAIR_RANK = 64
 MODEL_INPUTS = ("attention_mask", "token_type_ids")
-
-HEAD_CLASSES = {
-    "sequence_classification": "AutoModelForSequenceClassification",
-    "multilabel_classification": "AutoModelForSequenceClassification",
-    "sequence_regression": "AutoModelForSequenceClassification",
-    "token_classification": "AutoModelForTokenClassification",
-    "token_regression": "AutoModelForTokenClassification",  # a linear layer per token: k outputs, MSE loss
-}
 
 
 def is_causal(config: Any) -> bool:
@@ -287,24 +279,24 @@ def load_backbone(model: ResolvedModel, probe: EncodedSequence, trust_remote_cod
     return backbone, report
 
 
-def load_model_for_task(model: ResolvedModel, task_type: str, num_outputs: int, pad_token_id: int | None,
+def load_model_for_task(model: ResolvedModel, kind: TaskKind, num_outputs: int, pad_token_id: int | None,
                         probe: EncodedSequence, trust_remote_code: bool = False,
                         id2label: dict[int, str] | None = None,
                         allow_unloaded_weights: bool = False) -> tuple[Any, LoadingReport]:
-    """The task model for `task_type` and its checked loading report (see the module docstring). The harness
+    """The task model for a task of `kind` and its checked loading report (see the module docstring). The harness
     computes the loss itself, so one head serves classification (CE), multi-label (BCE) and regression (MSE)."""
-    token_level = task_type.startswith("token")
-    if task_type in PAIR_TYPES:
+    token_level = kind.level == "token"
+    if kind.head_class is None:  # no transformers head fits (pair maps): gfmbench's pair head
         if num_outputs != 1:
             raise ModelError(f"a pair head gives one output per pair, not {num_outputs}")
         backbone, report = load_backbone(model, probe, trust_remote_code, allow_unloaded_weights)
         network: Any = PairHead(backbone)
         report.head = (f"{report.model_class} + symmetric bilinear pair head over token embeddings (rank "
-                       f"{network.rank}; one {'logit' if task_type == 'pair_classification' else 'value'} per "
+                       f"{network.rank}; one {'value' if kind.regression else 'logit'} per "
                        "nucleotide pair via the covering tokens)")
         return _finish(network, report, pad_token_id)
     config, adapter = load_config(model, trust_remote_code)
-    task_class = own_class(model, config, HEAD_CLASSES[task_type])
+    task_class = own_class(model, config, kind.head_class)
     if task_class is None:
         backbone, report = load_backbone(model, probe, trust_remote_code, allow_unloaded_weights,
                                          (config, adapter))
@@ -312,7 +304,7 @@ def load_model_for_task(model: ResolvedModel, task_type: str, num_outputs: int, 
         pooled = "each token" if token_level else (
             "the last real token (causal model)" if backbone.causal else "mean-pooled tokens")
         report.head = (f"{report.model_class} + linear head over {pooled} ({num_outputs} outputs; the architecture "
-                       f"has no {HEAD_CLASSES[task_type]} class)")
+                       f"has no {kind.head_class} class)")
         return _finish(network, report, pad_token_id)
     config.num_labels = num_outputs
     if id2label:

@@ -21,6 +21,7 @@ from gfmbench.harness.data import (
     num_outputs,
     streamed_examples,
 )
+from gfmbench.harness.kinds import kind_of
 from gfmbench.harness.models import ResolvedModel, load_tokenizer, max_positions
 from gfmbench.harness.results import UnitOutput, peak_rss_mb
 from gfmbench.harness.scoring import example_outputs, primary_confidence_interval, score_predictions
@@ -48,32 +49,6 @@ class Hyperparameters:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def _loss_function(task: TaskSpec) -> Any:
-    import torch
-    import torch.nn.functional as F
-
-    weights = torch.tensor(task.class_weights, dtype=torch.float32) if task.class_weights else None
-
-    def loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        if task.type == "pair_classification":  # one logit per pair; -100 marks padding and truncated pairs
-            scored = labels != -100
-            if not scored.any():
-                return logits.sum() * 0.0
-            return F.binary_cross_entropy_with_logits(logits.float()[scored], labels[scored].float())
-        if task.type in {"sequence_classification", "token_classification"}:
-            w = weights.to(logits.device) if weights is not None else None
-            return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), labels.reshape(-1), weight=w,
-                                   ignore_index=-100)
-        if task.type == "multilabel_classification":
-            return F.binary_cross_entropy_with_logits(logits.float(), labels.float())
-        scored = ~torch.isnan(labels)  # regression: NaN marks unscored positions / special tokens
-        if not scored.any():
-            return logits.sum() * 0.0
-        return F.mse_loss(logits.float()[scored], labels[scored])
-
-    return loss
 
 
 def _trainer_class() -> type:
@@ -202,7 +177,8 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
     fmt = detect_input_format(tokenizer)
     limit = min(max_positions(model, trust_remote_code), tokenizer.model_max_length)
     max_tokens = min(hp.max_length + tokenizer.num_special_tokens_to_add(pair=task.pair_input is not None), limit)
-    windows = hp.long_sequences == "window" and task.is_token_level
+    kind = kind_of(task)
+    windows = hp.long_sequences == "window" and kind.level == "token"
     mode = "window" if windows else "truncate"
     scored = ["validation", "test", *(s for s in task.extra_test_splits if s in data.splits)]
     examples = {name: build_examples(task, data.splits[name], tokenizer, fmt, max_tokens, mode)
@@ -223,10 +199,9 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         train_dataset = TorchExamples(task, examples["train"])
         # length-grouped batches pad little (faster); random batches are the plain recipe. Both pad per batch.
         schedule = {"train_sampling_strategy": "group_by_length" if hp.batching == "length" else "random"}
-    id2label = dict(enumerate(task.labels)) if task.labels and task.type != "multilabel_classification" else None
-    network, loading = load_model_for_task(model, task.type, num_outputs(task, examples["train"]),
+    network, loading = load_model_for_task(model, kind, num_outputs(task, examples["train"]),
                                            tokenizer.pad_token_id, examples["train"][0].encoded, trust_remote_code,
-                                           id2label, allow_unloaded_weights)
+                                           kind.id2label(task), allow_unloaded_weights)
     validation = by_length(examples["validation"])  # metrics do not depend on the order
     epoch_scores: list[dict[str, float]] = []  # validation metrics of each evaluation, in order
 
@@ -277,7 +252,7 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         compute_metrics=compute_metrics,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=hp.patience)],
     )
-    trainer.loss_fn = _loss_function(task)
+    trainer.loss_fn = kind.loss(task)
     from gfmbench.harness.trainlog import TrainingSteps, use_epoch_lines
 
     use_epoch_lines(trainer, task.primary_metric, bars=progress)

@@ -150,8 +150,8 @@ def test_multilabel_and_sequence_regression_loss_and_scoring() -> None:
 
     from gfmbench.harness.align import EncodedSequence
     from gfmbench.harness.data import Collator, Example
+    from gfmbench.harness.kinds import kind_of
     from gfmbench.harness.scoring import example_outputs, score_predictions
-    from gfmbench.harness.train import _loss_function
     from gfmbench.metrics import functional as F
 
     enc = EncodedSequence(input_ids=[2, 5, 6, 3], token_type_ids=None, spans=np.array([[-1, -1], [0, 1], [1, 2],
@@ -165,7 +165,7 @@ def test_multilabel_and_sequence_regression_loss_and_scoring() -> None:
     batch = Collator(multilabel, 0)([{"input_ids": e.encoded.input_ids, "labels": e.labels} for e in examples])
     assert batch["labels"].dtype == torch.float32 and batch["labels"].shape == (4, 3)
     logits = torch.tensor([[2.0, -1.0, 0.5], [-2.0, 1.0, -0.5], [1.0, 0.3, -1.0], [-1.0, -1.0, 2.0]])
-    loss = _loss_function(multilabel)(logits, batch["labels"])
+    loss = kind_of(multilabel).loss(multilabel)(logits, batch["labels"])
     assert loss.item() == pytest.approx(torch.nn.functional.binary_cross_entropy_with_logits(
         logits, batch["labels"]).item())
     scores = score_predictions(multilabel, example_outputs(multilabel, examples, logits.numpy()))
@@ -179,7 +179,7 @@ def test_multilabel_and_sequence_regression_loss_and_scoring() -> None:
     examples = [Example(id=str(i), encoded=enc, labels=v, reference=v) for i, v in enumerate(values)]
     batch = Collator(regression, 0)([{"input_ids": e.encoded.input_ids, "labels": e.labels} for e in examples])
     preds = torch.tensor([[0.2, 0.4], [0.3, 0.3], [0.8, 0.9]])
-    assert _loss_function(regression)(preds, batch["labels"]).item() == pytest.approx(
+    assert kind_of(regression).loss(regression)(preds, batch["labels"]).item() == pytest.approx(
         torch.nn.functional.mse_loss(preds, batch["labels"]).item())
     scores = score_predictions(regression, example_outputs(regression, examples, preds.numpy().astype(np.float64)))
     assert scores["r2"] == pytest.approx(np.mean(F.r2(values, preds.numpy().astype(np.float64).tolist(),

@@ -217,7 +217,8 @@ def test_probe_recovers_a_planted_linear_signal(suite: str, config: str) -> None
     """Features with a known linear relation to the labels: the probe's test score must be near perfect."""
     from gfmbench.harness.data import Example
     from gfmbench.harness.features import SplitFeatures
-    from gfmbench.harness.probe import _design, _fit, _rows
+    from gfmbench.harness.kinds import kind_of
+    from gfmbench.harness.probe import _design, _rows
     from gfmbench.harness.scoring import score_predictions
 
     _, task = get_task(config, suite)
@@ -238,5 +239,6 @@ def test_probe_recovers_a_planted_linear_signal(suite: str, config: str) -> None
 
     (train, f_train), (test, f_test) = split(400), split(200)
     x, y = _design(task, train, f_train)
-    metrics = score_predictions(task, _rows(task, _fit(task, x, y, 1.0, 0), test, f_test, len(task.labels or [])))
+    fitted = kind_of(task).probe_fit(x, y, 1.0, 0)
+    metrics = score_predictions(task, _rows(task, fitted, test, f_test, len(task.labels or [])))
     assert metrics[task.primary_metric] > 0.9, metrics

@@ -9,7 +9,7 @@ import yaml
 
 from gfmbench.errors import ConfigError, UnknownNameError
 from gfmbench.suites import get_suite, get_task
-from gfmbench.suites.registry import load_suite_file
+from gfmbench.suites.registry import all_tasks, load_suite_file
 from gfmbench.suites.schema import TOKEN_TYPES
 
 RGB_CONFIGS = ["mRNA_degrade", "SNMD", "SNMR", "SSP_Archive2", "SSP_RNAStralign", "SSP_bpRNA", "TE_Arabidopsis",
@@ -192,3 +192,16 @@ def test_five_suites_with_their_config_counts_and_licenses() -> None:
                          check=True)
     rows = out.stdout.splitlines()[2:]
     assert len(rows) == 91 and any("cc-by-nc-sa-4.0" in r and r.startswith("pgb") for r in rows)
+
+
+def test_every_task_type_has_one_kind_and_every_metric_fits_its_task_kind() -> None:
+    """A metric whose inputs the task's kind cannot produce (f1 on a regression task) would fail after training."""
+    from gfmbench.harness.kinds import TASK_KINDS, kind_of
+    from gfmbench.metrics.catalog import CATALOG
+    from gfmbench.suites.schema import TaskType
+
+    assert set(TASK_KINDS) == set(TaskType.__args__)
+    for suite, task in all_tasks():
+        kind = kind_of(task)
+        unfit = [m for m in task.metrics if CATALOG[m].inputs not in kind.metric_inputs]
+        assert not unfit, f"{suite.name}/{task.config}: {unfit} need inputs a {task.type} task does not give"

@@ -8,11 +8,14 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from gfmbench._version import __version__
 from gfmbench.errors import GfmbenchError
+from gfmbench.harness.options import BatchOrder, LongSequences, LrScheduler, Precision, ZeroShotScoring, choices
+from gfmbench.harness.results import Regime
 from gfmbench.hub.routing import repos_of
 
 
@@ -164,19 +167,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from gfmbench.harness.run import RunConfig, run
     from gfmbench.table import format_table
 
-    report = run(RunConfig(
-        model=args.model, suite=args.suite, tasks=args.tasks, seeds=args.seeds, epochs=args.epochs,
-        batch_size=args.batch_size, learning_rate=args.learning_rate, warmup_ratio=args.warmup_ratio,
-        max_length=args.max_length,
-        long_sequences=args.long_sequences,
-        output_dir=Path(args.output_dir) if args.output_dir else None, overwrite=args.overwrite,
-        trust_remote_code=args.trust_remote_code, dataset_revision=args.dataset_revision, push_to=args.push_to,
-        push_to_hub=args.push_to_hub, progress=not args.no_progress, regime=args.regime,
-        zeroshot_scoring=args.zeroshot_scoring,
-        gradient_accumulation_steps=args.gradient_accumulation_steps, precision=args.precision,
-        lr_scheduler=args.lr_scheduler, batching=args.batching,
-        streaming=args.streaming, imports=args.imports, allow_unloaded_weights=args.allow_unloaded_weights,
-    ))
+    given = vars(args)  # the run command's options are named as RunConfig's fields
+    options = {f.name: given[f.name] for f in fields(RunConfig) if f.name in given}
+    options.update(output_dir=Path(args.output_dir) if args.output_dir else None, progress=not args.no_progress)
+    report = run(RunConfig(**options))
     if not _is_main():  # under torchrun, the main process prints the table
         return 0
     reused = sum(u.reused for u in report.units)
@@ -575,7 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--warmup-ratio", type=RATIO, help="fraction of optimizer steps warming the learning rate up "
                                                           "(default: the suite's, 0)")
     run_.add_argument("--max-length", type=POSITIVE_INT, help="max nucleotides per sequence (default: the task's)")
-    run_.add_argument("--long-sequences", choices=["truncate", "window"], default="truncate",
+    run_.add_argument("--long-sequences", choices=choices(LongSequences), default="truncate",
                       help="sequences longer than max length: truncate (cut positions unscored, counted) or, for "
                            "token tasks, half-overlapping windows merged per nucleotide")
     run_.add_argument("--dataset-revision", help="dataset tag/branch/commit (default: the suite's release tag)")
@@ -590,20 +584,20 @@ def build_parser() -> argparse.ArgumentParser:
     run_.add_argument("--allow-unloaded-weights", action="store_true",
                       help="go on when checkpoint weights are not loaded into the task model (an error by default; "
                            "recorded in every result)")
-    run_.add_argument("--regime", choices=["finetune", "probe", "zeroshot"], default="finetune",
+    run_.add_argument("--regime", choices=choices(Regime), default="finetune",
                       help="finetune: train backbone + head; probe: frozen backbone, cached features, linear model "
                            "(scikit-learn); zeroshot: language-model likelihoods on tasks that define them")
-    run_.add_argument("--zeroshot-scoring", choices=["masked", "wildtype"], default="masked",
+    run_.add_argument("--zeroshot-scoring", choices=choices(ZeroShotScoring), default="masked",
                       help="zero-shot estimator of a masked LM: masked marginals (each token masked in turn; the "
                            "default) or wild-type marginals (one unmasked pass per sequence, Meier et al. 2021: much "
                            "faster, a different estimator, recorded in the recipe and ranked apart)")
     run_.add_argument("--gradient-accumulation-steps", type=POSITIVE_INT, default=1, help="batches per optimizer step")
-    run_.add_argument("--lr-scheduler", choices=["linear", "constant", "constant_with_warmup", "cosine"],
+    run_.add_argument("--lr-scheduler", choices=choices(LrScheduler),
                       default="linear", help="learning-rate schedule (default: linear decay to 0, as the Trainer)")
-    run_.add_argument("--batching", choices=["length", "random"], default="length",
+    run_.add_argument("--batching", choices=choices(BatchOrder), default="length",
                       help="training batches: length-grouped (little padding, faster; the default) or random "
                            "(the plain recipe; see docs/performance.md for what each costs and scores)")
-    run_.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32",
+    run_.add_argument("--precision", choices=choices(Precision), default="fp32",
                       help="mixed precision for fine-tuning (bf16 on recent GPUs; fp32 on CPU)")
     run_.add_argument("--streaming", action="store_true", help="train from a stream of the train split (sets larger "
                                                                "than memory); validation and test are held in memory")
@@ -618,8 +612,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare_.add_argument("model_b", metavar="MODEL_B")
     compare_.add_argument("--suite", required=True)
     compare_.add_argument("--tasks", nargs="+", metavar="TASK", help="default: every task either model ran")
-    compare_.add_argument("--regime", choices=["finetune", "probe", "zeroshot"], default="finetune")
-    compare_.add_argument("--regime-b", choices=["finetune", "probe", "zeroshot"],
+    compare_.add_argument("--regime", choices=choices(Regime), default="finetune")
+    compare_.add_argument("--regime-b", choices=choices(Regime),
                           help="B's regime, to compare regimes of one model (default: --regime)")
     compare_.add_argument("--output-dir", help="results store (default: $GFMBENCH_HOME/results)")
     compare_.add_argument("--resamples", type=POSITIVE_INT, default=1000, help="permutation and bootstrap resamples")
@@ -648,7 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--suites", nargs="+", required=True, metavar="SUITE")
         p.add_argument("--tasks", nargs="+", metavar="TASK", help="only these tasks (default: every task)")
         p.add_argument("--seeds", nargs="+", type=SEED, default=[0], metavar="SEED")
-        p.add_argument("--regime", choices=["finetune", "probe", "zeroshot"], default="finetune")
+        p.add_argument("--regime", choices=choices(Regime), default="finetune")
         for flag, kind in (("--epochs", POSITIVE_INT), ("--batch-size", POSITIVE_INT), ("--learning-rate", POSITIVE),
                            ("--warmup-ratio", RATIO), ("--max-length", POSITIVE_INT)):
             p.add_argument(flag, type=kind, help="a unit is done only if run with these settings (its recipe)"

@@ -20,7 +20,7 @@ from gfmbench.harness.data import Example, TaskData, build_examples
 from gfmbench.harness.features import SplitFeatures, cached_features, compute_features
 from gfmbench.harness.kinds import kind_of
 from gfmbench.harness.models import ResolvedModel, load_tokenizer, max_positions
-from gfmbench.harness.results import UnitOutput, peak_rss_mb
+from gfmbench.harness.results import Cost, UnitOutput, peak_rss_mb
 from gfmbench.harness.scoring import prediction_row, primary_confidence_interval, score_metric, score_predictions
 from gfmbench.suites.schema import TaskSpec
 
@@ -72,7 +72,7 @@ def _rows(task: TaskSpec, fitted: Any, examples: list[Example], features: SplitF
 def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length: int, seed: int,
                trust_remote_code: bool = False, progress: bool = True,
                batch_size: int = 16, allow_unloaded_weights: bool = False) -> UnitOutput:
-    """Returns (metrics per split, test prediction rows, details) like `train.train_unit`."""
+    """Fit the linear probe on frozen features of train, choose its strength on validation, score test."""
     from gfmbench.harness.align import detect_input_format
 
     start = time.perf_counter()
@@ -131,22 +131,23 @@ def probe_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_length:
     for name in scored:
         rows_by_split[name] = _rows(task, fitted, examples[name], features[name], n_classes)
         metrics[name] = score_predictions(task, rows_by_split[name])
-    details = {
-        "loading": backbone[1].as_dict() if backbone else None,  # None: every split's features came from the cache
-        "head": (f"frozen {backbone[1].model_class if backbone else 'backbone'} + StandardScaler + "
-                 f"{kind.probe_head(strength)} on "
-                 f"{'per-nucleotide' if kind.level == 'token' else pooling} last hidden states"),
-        "input_format": fmt.describe(),
-        "truncation": f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored",
-        "probe": {"grid": {k: (None if math.isnan(v) else v) for k, v in tried.items()},
-                  "chosen": strength, "fit_rows": int(len(x)), "feature_seconds": round(feature_seconds, 3),
-                  "feature_cache": {k: ("hit" if v else "computed") for k, v in hits.items()}},
-        "cost": {"wall_time_s": time.perf_counter() - start, "train_samples_per_second": None,
-                 "eval_samples_per_second": None, "peak_rss_mb": peak_rss_mb(), "peak_gpu_mb": None,
-                 "n_parameters": _n_parameters(model, backbone)},
-        "confidence_interval": primary_confidence_interval(task, rows_by_split["test"], seed=seed),
-    }
-    return metrics, rows_by_split["test"], details
+    return UnitOutput(
+        metrics=metrics,
+        predictions=rows_by_split["test"],
+        loading=backbone[1].as_dict() if backbone else None,  # None: every split's features came from the cache
+        head=(f"frozen {backbone[1].model_class if backbone else 'backbone'} + StandardScaler + "
+              f"{kind.probe_head(strength)} on "
+              f"{'per-nucleotide' if kind.level == 'token' else pooling} last hidden states"),
+        input_format=fmt.describe(),
+        truncation=f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored",
+        record={"grid": {k: (None if math.isnan(v) else v) for k, v in tried.items()},
+                "chosen": strength, "fit_rows": int(len(x)), "feature_seconds": round(feature_seconds, 3),
+                "feature_cache": {k: ("hit" if v else "computed") for k, v in hits.items()}},
+        cost=Cost(wall_time_s=time.perf_counter() - start, train_samples_per_second=None,
+                  eval_samples_per_second=None, peak_rss_mb=peak_rss_mb(), peak_gpu_mb=None,
+                  n_parameters=_n_parameters(model, backbone)),
+        confidence_interval=primary_confidence_interval(task, rows_by_split["test"], seed=seed),
+    )
 
 
 def _n_parameters(model: ResolvedModel, backbone: list[Any]) -> int:

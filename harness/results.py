@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,9 +26,6 @@ RESULT_SCHEMA_VERSION: Literal[2] = 2
 # fine-tune; frozen backbone + linear model; language-model likelihoods, no training
 Regime = Literal["finetune", "probe", "zeroshot"]
 
-# What a regime returns for one unit: metrics per split, the test split's prediction rows, and details (head,
-# input format, truncation, cost, ...) for the card.
-UnitOutput = tuple[dict[str, dict[str, float]], list[dict[str, Any]], dict[str, Any]]
 
 
 class _Strict(BaseModel):
@@ -114,6 +112,22 @@ class UnitResult(_Strict):
             return self.recipe
         unkeyed = {"seed", "model_revision", "dataset_revision_requested"}
         return {k: v for k, v in self.hyperparameters.items() if k not in unkeyed}
+
+
+@dataclass
+class UnitOutput:
+    """What a regime (harness.regimes) returns for one unit: the scores and what the result card says of how they
+    were made."""
+
+    metrics: dict[str, dict[str, float]]  # split -> metric -> value
+    predictions: list[dict[str, Any]]  # the test split's prediction rows
+    head: str  # what predicted: the head on the backbone, the probe's linear model, the language-model head
+    input_format: str
+    truncation: str
+    cost: Cost
+    confidence_interval: tuple[float, float] | None
+    loading: dict[str, Any] | None  # the loading report; None when nothing was loaded (every feature cached)
+    record: dict[str, Any] = field(default_factory=dict)  # the regime's own record (probe grid, zero-shot rule)
 
 
 RESULT_FILE = "result.json"

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import logging
 import shlex
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,21 +16,20 @@ from typing import Any
 
 from gfmbench.atomic import remove_stale_temp_files
 from gfmbench.config import gfmbench_home
-from gfmbench.errors import GfmbenchError
 from gfmbench.harness.data import load_task_data
 from gfmbench.harness.models import ResolvedModel, check_remote_code, import_plugins, resolve_model
+from gfmbench.harness.options import BatchOrder, LongSequences, LrScheduler, Precision, ZeroShotScoring
+from gfmbench.harness.regimes import get_regime
 from gfmbench.harness.results import (
-    Cost,
     Regime,
     UnitKey,
-    UnitOutput,
     UnitResult,
     environment,
     read_unit,
     write_unit,
 )
-from gfmbench.harness.train import Hyperparameters, is_main_process, train_unit, wait_for_all_processes, world_size
-from gfmbench.suites.registry import all_tasks, get_suite, get_task
+from gfmbench.harness.train import Hyperparameters, is_main_process, wait_for_all_processes
+from gfmbench.suites.registry import get_suite, get_task
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -49,13 +46,13 @@ class RunConfig:
     learning_rate: float | None = None
     warmup_ratio: float | None = None
     max_length: int | None = None
-    long_sequences: str = "truncate"  # "window": sliding windows for token tasks
+    long_sequences: LongSequences = "truncate"  # "window": sliding windows for token tasks
     regime: Regime = "finetune"  # "probe": frozen backbone + linear model; "zeroshot": LM likelihoods, no training
-    zeroshot_scoring: str = "masked"  # zero-shot estimator: "masked" marginals, or "wildtype" (one unmasked pass)
+    zeroshot_scoring: ZeroShotScoring = "masked"  # "masked" marginals, or "wildtype" (one unmasked pass)
     gradient_accumulation_steps: int = 1
-    precision: str = "fp32"  # "bf16" / "fp16" mixed precision (fine-tuning)
-    lr_scheduler: str = "linear"  # "constant", "cosine", ...: transformers' schedule names
-    batching: str = "length"  # "length" (length-grouped batches, faster) or "random" (shuffled batches)
+    precision: Precision = "fp32"  # "bf16" / "fp16" mixed precision (fine-tuning)
+    lr_scheduler: LrScheduler = "linear"  # "constant", "cosine", ...: transformers' schedule names
+    batching: BatchOrder = "length"  # "length" (length-grouped batches, faster) or "random" (shuffled batches)
     write_cards: bool = True  # sweeps write cards once, at merge time
     streaming: bool = False  # fine-tune from `load_dataset(..., streaming=True)` (train sets larger than memory)
     output_dir: Path | None = None
@@ -156,24 +153,12 @@ def hyperparameters(suite: SuiteSpec, task: TaskSpec, config: RunConfig,
     )
 
 
-REGIMES = ("finetune", "probe", "zeroshot")
-
-
 def recipe_settings(suite: SuiteSpec, task: TaskSpec, config: RunConfig, hp: Hyperparameters) -> dict[str, Any]:
     """Every setting of this unit that can change its result (see harness.recipe): the regime's own settings, the
     validation carve-out and the scoring version."""
     from gfmbench.harness.recipe import SCORING_VERSION
 
-    if config.regime == "probe":
-        from gfmbench.harness.probe import probe_settings
-
-        own = {"max_length": hp.max_length, **probe_settings(task)}
-    elif config.regime == "zeroshot":
-        from gfmbench.harness.zeroshot import zeroshot_settings
-
-        own = {"max_length": hp.max_length, **zeroshot_settings(task, config.zeroshot_scoring)}
-    else:
-        own = hp.as_dict()
+    own = get_regime(config.regime).settings(task, config, hp)
     # a unit run with the weights check overridden is its own experiment: a later run that would have refused the
     # checkpoint must not reuse it (keyed only when set, so ordinary recipes keep their ids)
     forced = {"allow_unloaded_weights": True} if config.allow_unloaded_weights else {}
@@ -189,10 +174,11 @@ def task_recipes(suite: SuiteSpec, config: RunConfig) -> dict[str, tuple[str, di
 
     _, family, _ = registry_spec(config.model)
     defaults = family.defaults if family is not None else None
+    regime = get_regime(config.regime)
     out = {}
     for task in suite.tasks:
-        if config.regime == "zeroshot" and task.zeroshot is None:
-            continue  # no zero-shot definition: no zero-shot units
+        if regime.skip_reason(task) is not None:
+            continue  # e.g. no zero-shot definition: no zero-shot units
         settings = recipe_settings(suite, task, config, hyperparameters(suite, task, config, defaults))
         out[task.config] = (recipe_id(settings), settings)
     return out
@@ -215,69 +201,6 @@ def _announce_near_matches(folder: Path, key: UnitKey, settings: dict[str, Any])
                     "; ".join(changed) or "same settings, other harness scoring")
 
 
-def zeroshot_tasks(tasks: list[TaskSpec]) -> list[TaskSpec]:
-    """The tasks with a zero-shot definition in the registry; the others are skipped with a message."""
-    kept = [t for t in tasks if t.zeroshot is not None]
-    for task in tasks:
-        if task.zeroshot is None:
-            log.warning("%s: no zero-shot definition in the registry; skipped in the zeroshot regime", task.config)
-    if not kept:
-        raise GfmbenchError("none of the selected tasks has a zero-shot definition (registry field `zeroshot`); "
-                            "tasks that have one: " + ", ".join(all_zeroshot_tasks()))
-    return kept
-
-
-def probe_tasks(tasks: list[TaskSpec]) -> list[TaskSpec]:
-    """The tasks a linear probe on pooled or per-nucleotide features can serve; pair maps and sequence pairs are
-    skipped with a message (their features would need pair construction the probe does not have)."""
-    kept = [t for t in tasks if not t.is_pair_level and t.pair_input is None]
-    for task in tasks:
-        if task not in kept:
-            log.warning("%s: %s; skipped in the probe regime (fine-tune it instead)", task.config,
-                        "pair-level maps" if task.is_pair_level else "sequence-pair input")
-    if not kept:
-        raise GfmbenchError("none of the selected tasks can be probed (pair maps and sequence pairs are "
-                            "fine-tuned only)")
-    return kept
-
-
-def all_zeroshot_tasks() -> list[str]:
-    return [f"{s.name}/{t.config}" for s, t in all_tasks() if t.zeroshot is not None]
-
-
-def _compute_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Any, hp: Hyperparameters, seed: int,
-                  config: RunConfig, unit_folder: Path) -> UnitOutput:
-    if config.regime == "probe":
-        from gfmbench.harness.probe import probe_unit
-
-        return probe_unit(task, model, data, hp.max_length, seed, config.trust_remote_code, config.progress,
-                          allow_unloaded_weights=config.allow_unloaded_weights)
-    if config.regime == "zeroshot":
-        from gfmbench.harness.zeroshot import zeroshot_unit
-
-        return zeroshot_unit(task, model, data, hp.max_length, config.trust_remote_code, config.progress,
-                             config.allow_unloaded_weights, scoring=config.zeroshot_scoring)
-    if world_size() > 1:  # every process must see the checkpoints the main process saves: a shared folder
-        work = unit_folder.parent / f".{unit_folder.name}.work"
-        try:
-            return train_unit(suite, task, model, data, hp, seed, work, config.trust_remote_code, config.progress,
-                              config.allow_unloaded_weights)
-        finally:
-            wait_for_all_processes()
-            if is_main_process():
-                shutil.rmtree(work, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix="gfmbench-unit-") as tmp:
-        return train_unit(suite, task, model, data, hp, seed, Path(tmp), config.trust_remote_code, config.progress,
-                          config.allow_unloaded_weights)
-
-
-def _regime_hyperparameters(hp: Hyperparameters, details: dict[str, Any], regime: str) -> dict[str, Any]:
-    """Fine-tuning records its training settings; the probe its grid and choice; zero-shot its scoring rule."""
-    if regime == "finetune":
-        return {"regime": regime, **hp.as_dict()}
-    return {"regime": regime, "max_length": hp.max_length, **details[regime]}
-
-
 def run(config: RunConfig) -> RunReport:
     """Run (or reuse) every unit of the config and write the cards. The repos are read where they live, as on the
     command line: when the suite (or model) is in the local hub and this process talks to the Hub, the run happens
@@ -285,23 +208,13 @@ def run(config: RunConfig) -> RunReport:
     from gfmbench.hub.routing import call_against_local_hub, needs_local_hub, repos_of
     from gfmbench.progress import library_progress
 
-    if config.regime not in REGIMES:
-        raise GfmbenchError(f"unknown regime {config.regime!r}; choose one of {', '.join(REGIMES)}")
+    regime = get_regime(config.regime)
     suite = get_suite(config.suite)
     if needs_local_hub(repos_of([config.suite], [config.model])):
         return call_against_local_hub(run, config)
     library_progress(config.progress)
-    tasks = resolve_tasks(suite, config.tasks)
-    if config.regime == "zeroshot":
-        tasks = zeroshot_tasks(tasks)
-    if config.regime == "probe":
-        tasks = probe_tasks(tasks)
-    if config.zeroshot_scoring != "masked" and config.regime != "zeroshot":
-        raise GfmbenchError(f"--zeroshot-scoring is for the zeroshot regime, not {config.regime}")
-    if config.streaming and config.regime != "finetune":
-        raise GfmbenchError(f"--streaming is for fine-tuning; the {config.regime} regime reads its splits whole")
-    if world_size() > 1 and config.regime != "finetune":
-        raise GfmbenchError(f"the {config.regime} regime runs in one process; launch it without torchrun/accelerate")
+    tasks = regime.select(resolve_tasks(suite, config.tasks))
+    regime.refuse(config)
     from gfmbench.models.registry import registry_spec
 
     spec, family, _ = registry_spec(config.model)
@@ -314,7 +227,7 @@ def run(config: RunConfig) -> RunReport:
     outcomes: list[UnitOutcome] = []
     revisions: dict[str, str] = {}
     for task in tasks:
-        data = load_task_data(suite, task, config.dataset_revision, need_train=config.regime != "zeroshot",
+        data = load_task_data(suite, task, config.dataset_revision, need_train=regime.reads_train,
                               streaming=config.streaming)
         revisions[task.config] = data.dataset_revision
         hp = hyperparameters(suite, task, config, family.defaults if family is not None else None)
@@ -335,7 +248,7 @@ def run(config: RunConfig) -> RunReport:
             if is_main_process():
                 _announce_near_matches(folder, key, settings)
             log.info("%s seed %d: %s %s", task.config, seed, config.regime, model.short)
-            metrics, predictions, details = _compute_unit(suite, task, model, data, hp, seed, config, folder)
+            output = regime.compute(suite, task, model, data, hp, seed, config, folder)
             result = UnitResult(
                 key=key,
                 recipe=settings,
@@ -343,23 +256,23 @@ def run(config: RunConfig) -> RunReport:
                 task_type=task.type,
                 primary_metric=task.primary_metric,
                 direction=task.direction,
-                metrics=metrics,
-                confidence_interval=details["confidence_interval"],
-                hyperparameters={**_regime_hyperparameters(hp, details, config.regime), "seed": seed,
+                metrics=output.metrics,
+                confidence_interval=output.confidence_interval,
+                hyperparameters={**regime.hyperparameters(hp, output), "seed": seed,
                                  "model_revision": model.revision or "main",
                                  "dataset_revision_requested": config.dataset_revision or suite.tag},
                 validation_source=data.validation_source,
-                head=details["head"],
-                loading=details.get("loading"),
-                input_format=details["input_format"],
-                truncation=details["truncation"],
-                cost=Cost(**details["cost"]),
+                head=output.head,
+                loading=output.loading,
+                input_format=output.input_format,
+                truncation=output.truncation,
+                cost=output.cost,
                 environment=environment(),
                 command=config.command,
                 timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             )
             if is_main_process():  # under torchrun/accelerate every process trained; one writes
-                write_unit(folder, result, predictions)
+                write_unit(folder, result, output.predictions)
             wait_for_all_processes()
             outcomes.append(UnitOutcome(folder, result, reused=False))
     report = RunReport(model=model, suite=suite, units=outcomes, output_dir=output_dir, regime=config.regime,

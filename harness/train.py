@@ -23,7 +23,8 @@ from gfmbench.harness.data import (
 )
 from gfmbench.harness.kinds import kind_of
 from gfmbench.harness.models import ResolvedModel, load_tokenizer, max_positions
-from gfmbench.harness.results import UnitOutput, peak_rss_mb
+from gfmbench.harness.options import BatchOrder, LongSequences, LrScheduler, Precision
+from gfmbench.harness.results import Cost, UnitOutput, peak_rss_mb
 from gfmbench.harness.scoring import example_outputs, primary_confidence_interval, score_predictions
 from gfmbench.harness.taskmodel import load_model_for_task
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
@@ -39,12 +40,12 @@ class Hyperparameters:
     weight_decay: float
     patience: int
     max_length: int  # nucleotides
-    long_sequences: str = "truncate"  # or "window" (token tasks): half-overlapping windows, merged per nucleotide
+    long_sequences: LongSequences = "truncate"  # or "window" (token tasks): overlapping windows, merged
     gradient_accumulation_steps: int = 1
-    precision: str = "fp32"  # "bf16" or "fp16": mixed precision, passed to the Trainer
-    lr_scheduler: str = "linear"  # the Trainer's learning-rate schedule (linear decay, constant, cosine)
+    precision: Precision = "fp32"  # "bf16" or "fp16": mixed precision, passed to the Trainer
+    lr_scheduler: LrScheduler = "linear"  # the Trainer's learning-rate schedule (linear decay, constant, cosine)
     warmup_ratio: float = 0.0  # fraction of the optimizer steps spent warming the learning rate up from 0
-    batching: str = "length"  # "length": length-grouped batches (little padding); "random": shuffled batches
+    batching: BatchOrder = "length"  # "length": length-grouped batches (little padding); "random": shuffled batches
     streaming: bool = False  # train read as a stream (shuffle buffer), validation and test in memory
 
     def as_dict(self) -> dict[str, Any]:
@@ -164,7 +165,7 @@ def _first_rows(stream: Any) -> Any:
 def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: TaskData, hp: Hyperparameters,
                seed: int, work_dir: Path, trust_remote_code: bool = False,
                progress: bool = True, allow_unloaded_weights: bool = False) -> UnitOutput:
-    """Returns (metrics per split, test prediction rows, details: head, input format, truncation, cost)."""
+    """Fine-tune backbone and head on train, keep the best epoch on validation, score test (and extra test sets)."""
     import torch
     from transformers import EarlyStoppingCallback, TrainingArguments, enable_full_determinism, set_seed
 
@@ -284,28 +285,28 @@ def train_unit(suite: SuiteSpec, task: TaskSpec, model: ResolvedModel, data: Tas
         if isinstance(value, float) and math.isnan(value):
             log.warning("%s: test %s is undefined (NaN) for this seed", task.config, name)
     shutil.rmtree(work_dir / "checkpoints", ignore_errors=True)
-    details = {
-        "head": loading.head,
-        "loading": loading.as_dict(),
-        "input_format": fmt.describe(),
-        "truncation": (f"half-overlapping windows of up to {max_tokens} tokens; each nucleotide scored from the "
-                       "window where it has most context" if windows else
-                       f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored "
-                       "and counted in truncated_positions"),
-        "cost": {
-            "wall_time_s": time.perf_counter() - start,
-            "train_runtime_s": train_output.metrics.get("train_runtime"),
-            "train_steps_s": steps_clock.seconds,
+    return UnitOutput(
+        metrics=metrics,
+        predictions=rows_by_split["test"],
+        head=loading.head,
+        loading=loading.as_dict(),
+        input_format=fmt.describe(),
+        truncation=(f"half-overlapping windows of up to {max_tokens} tokens; each nucleotide scored from the "
+                    "window where it has most context" if windows else
+                    f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored "
+                    "and counted in truncated_positions"),
+        cost=Cost(
+            wall_time_s=time.perf_counter() - start,
+            train_runtime_s=train_output.metrics.get("train_runtime"),
+            train_steps_s=steps_clock.seconds,
             # real (unpadded) tokens the optimizer saw, for tokens per second and model FLOP utilisation
-            "train_tokens": None if data.streaming else hp.epochs * sum(len(ex.encoded.input_ids)
-                                                                       for ex in examples["train"]),
-            "train_samples_per_second": train_output.metrics.get("train_samples_per_second"),
-            "eval_samples_per_second": eval_speed,
-            "peak_rss_mb": peak_rss_mb(),
-            "peak_gpu_mb": torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None,
-            "n_parameters": int(sum(p.numel() for p in network.parameters())),
-        },
-        "best_epoch_metric": float(trainer.state.best_metric) if trainer.state.best_metric is not None else None,
-        "confidence_interval": primary_confidence_interval(task, rows_by_split["test"], seed=seed),
-    }
-    return metrics, rows_by_split["test"], details
+            train_tokens=None if data.streaming else hp.epochs * sum(len(ex.encoded.input_ids)
+                                                                    for ex in examples["train"]),
+            train_samples_per_second=train_output.metrics.get("train_samples_per_second"),
+            eval_samples_per_second=eval_speed,
+            peak_rss_mb=peak_rss_mb(),
+            peak_gpu_mb=torch.cuda.max_memory_allocated() / 2**20 if torch.cuda.is_available() else None,
+            n_parameters=int(sum(p.numel() for p in network.parameters())),
+        ),
+        confidence_interval=primary_confidence_interval(task, rows_by_split["test"], seed=seed),
+    )

@@ -32,7 +32,7 @@ from gfmbench.harness.align import InputFormat, detect_input_format
 from gfmbench.harness.arraycache import cached_arrays
 from gfmbench.harness.data import Example, TaskData, build_examples
 from gfmbench.harness.models import ResolvedModel, load_tokenizer, max_positions
-from gfmbench.harness.results import UnitOutput, peak_rss_mb
+from gfmbench.harness.results import Cost, UnitOutput, peak_rss_mb
 from gfmbench.harness.scoring import prediction_row, primary_confidence_interval, score_predictions
 from gfmbench.suites.schema import TaskSpec
 
@@ -317,7 +317,7 @@ def zeroshot_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_leng
                   trust_remote_code: bool = False, progress: bool = True, allow_unloaded_weights: bool = False,
                   scoring: str = "masked", batching: Batching = Batching(),
                   ) -> UnitOutput:
-    """Returns (metrics {"test": ...}, test prediction rows, details) like `train.train_unit`. The base
+    """Score the test split from the language model's likelihoods (metrics {"test": ...}), no training. The base
     probabilities are cached by model content, the exact inputs and the estimator (harness.arraycache), so tasks
     on the same sequences (SNMD and SNMR) compute them once."""
     import torch
@@ -356,19 +356,18 @@ def zeroshot_unit(task: TaskSpec, model: ResolvedModel, data: TaskData, max_leng
         rows.append(prediction_row(task, ex, task_outputs(task, ex.extra["sequence"], base_probs), covered))
     metrics = {"test": score_predictions(task, rows)}
     seconds = time.perf_counter() - start
-    details = {
-        "head": f"{type(lm).__name__} language-model head, no training",
-        "loading": loading.as_dict(),
-        "input_format": fmt.describe(),
-        "truncation": f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored",
-        "zeroshot": {"score": task.zeroshot.score, "likelihoods": RULES[estimator], "estimator": estimator,
-                     "split": "test only (nothing is trained, so validation is not used)",
-                     "precision": "float32",
-                     "base_probabilities": "from the cache (same model and inputs)" if hit else "computed"},
-        "cost": {"wall_time_s": seconds, "train_samples_per_second": None,
-                 "eval_samples_per_second": len(examples) / max(seconds, 1e-9),
-                 "peak_rss_mb": peak_rss_mb(), "peak_gpu_mb": None,
-                 "n_parameters": int(sum(p.numel() for p in lm.parameters()))},
-        "confidence_interval": primary_confidence_interval(task, rows),
-    }
-    return metrics, rows, details
+    return UnitOutput(
+        metrics=metrics,
+        predictions=rows,
+        head=f"{type(lm).__name__} language-model head, no training",
+        loading=loading.as_dict(),
+        input_format=fmt.describe(),
+        truncation=f"truncate to {max_tokens} tokens (special tokens included); cut positions are not scored",
+        record={"score": task.zeroshot.score, "likelihoods": RULES[estimator], "estimator": estimator,
+                "split": "test only (nothing is trained, so validation is not used)", "precision": "float32",
+                "base_probabilities": "from the cache (same model and inputs)" if hit else "computed"},
+        cost=Cost(wall_time_s=seconds, train_samples_per_second=None,
+                  eval_samples_per_second=len(examples) / max(seconds, 1e-9), peak_rss_mb=peak_rss_mb(),
+                  peak_gpu_mb=None, n_parameters=int(sum(p.numel() for p in lm.parameters()))),
+        confidence_interval=primary_confidence_interval(task, rows),
+    )

@@ -554,7 +554,7 @@ def child_zeroshot(n: str, side: str) -> None:
     for task, data in units:
         batching = BASELINE_BATCHING if side == "baseline" else Batching()
         scoring = "wildtype" if side == "wildtype" else "masked"
-        found, _, _ = zeroshot_unit(task, model, data, 1024, progress=False, scoring=scoring, batching=batching)
+        found = zeroshot_unit(task, model, data, 1024, progress=False, scoring=scoring, batching=batching).metrics
         metrics[task.config] = found["test"]
     print(json.dumps({"seconds": time.perf_counter() - start, "likelihood_s": likelihood_s[0], "metrics": metrics}))
 

@@ -323,3 +323,28 @@ def test_validation_inside_training_adds_no_second_bar() -> None:
     assert callback.prediction_bar is not None
     callback.on_predict(None, state, None)
     assert callback.prediction_bar is None
+
+
+def test_regimes_and_the_run_command_take_their_values_from_one_place() -> None:
+    """The regime registry and the CLI's choices are the typed values, and every option of `gfmbench run` reaches
+    a RunConfig field of the same name (none is dropped on the way)."""
+    from dataclasses import fields
+    from typing import get_args
+
+    from gfmbench.cli import build_parser
+    from gfmbench.harness.options import LongSequences, Precision, ZeroShotScoring
+    from gfmbench.harness.regimes import REGIMES
+    from gfmbench.harness.results import Regime
+    from gfmbench.harness.run import RunConfig
+
+    assert list(REGIMES) == list(get_args(Regime))
+    parser = build_parser()
+    run_parser = next(a for a in parser._subparsers._group_actions[0].choices.values() if a.prog.endswith(" run"))
+    by_dest = {a.dest: a for a in run_parser._actions}
+    assert by_dest["regime"].choices == list(get_args(Regime))
+    assert by_dest["long_sequences"].choices == list(get_args(LongSequences))
+    assert by_dest["precision"].choices == list(get_args(Precision))
+    assert by_dest["zeroshot_scoring"].choices == list(get_args(ZeroShotScoring))
+    config_fields = {f.name for f in fields(RunConfig)}
+    cli_only = {"help", "quiet", "no_progress"}
+    assert set(by_dest) - config_fields == cli_only, set(by_dest) - config_fields - cli_only

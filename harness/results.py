@@ -60,9 +60,14 @@ class UnitKey(_Strict):
             f"{self.regime}-seed{self.seed}"
         return model_folder(root, self.model_id, self.model_content) / self.suite / self.task / leaf
 
+    def experiment(self) -> tuple[str | int, ...]:
+        """The unit's identity: every field but the commit the model was fetched at (a card-only commit does not
+        change the model), as a sortable tuple. The results store, resume and the leaderboard all compare units by
+        it."""
+        return tuple("" if value is None else value for value in self.model_dump(exclude={"model_sha"}).values())
+
     def same_experiment(self, other: UnitKey) -> bool:
-        """Equal but for the commit the model was fetched at (a card-only commit does not change the model)."""
-        return self.model_dump(exclude={"model_sha"}) == other.model_dump(exclude={"model_sha"})
+        return self.experiment() == other.experiment()
 
 
 class Cost(_Strict):

@@ -27,19 +27,26 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, order=True)
 class SweepUnit:
+    """A cell of the grid, as the sweep names it before the model is fetched (the unit's `UnitKey` adds the model's
+    content, the dataset commit and the recipe when it runs)."""
+
     model: str
     suite: str
     task: str
     seed: int
+    regime: Regime = "finetune"
 
     def shard(self, shards: int) -> int:
-        """Stable across machines and Python runs (unlike `hash`)."""
+        """Stable across machines and Python runs (unlike `hash`), and across regimes: a probe sweep of a grid puts
+        each cell in the shard its fine-tuning sweep did."""
         digest = hashlib.sha256(f"{self.model}\0{self.suite}\0{self.task}\0{self.seed}".encode()).hexdigest()
         return int(digest[:16], 16) % shards
 
     @property
     def slug(self) -> str:
-        return hashlib.sha256(f"{self.model}\0{self.suite}\0{self.task}\0{self.seed}".encode()).hexdigest()[:16]
+        """The cell in file names (failure records): a failed unit of one regime is not another regime's."""
+        name = f"{self.model}\0{self.suite}\0{self.task}\0{self.seed}\0{self.regime}"
+        return hashlib.sha256(name.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,7 @@ class SweepSpec:
                 if self.tasks and not names & set(self.tasks):
                     continue
                 matched |= names & set(self.tasks)
-                grid += [SweepUnit(m, suite.name, task.config, s) for m in self.models for s in self.seeds]
+                grid += [SweepUnit(m, suite.name, task.config, s, self.regime) for m in self.models for s in self.seeds]
         unknown = set(self.tasks) - matched
         if unknown:
             raise GfmbenchError(f"task(s) {sorted(unknown)} are in none of the suites {list(self.suites)}")
@@ -105,7 +112,7 @@ def run_shard(spec: SweepSpec, shards: int = 1, index: int = 0) -> dict[str, int
         failure = _failure_path(spec, unit)
         try:
             report = run(RunConfig(model=unit.model, suite=unit.suite, tasks=[unit.task], seeds=[unit.seed],
-                                   output_dir=_store(spec), regime=spec.regime, write_cards=False,
+                                   output_dir=_store(spec), regime=unit.regime, write_cards=False,
                                    command=f"gfmbench sweep (shard {index}/{shards})", **spec.run_options))
         except Exception as exc:  # one bad unit must not stop the shard: record it, go on
             counts["failed"] += 1

@@ -32,6 +32,9 @@ def test_shards_partition_the_grid_stably() -> None:
     unit = SweepUnit("m/x", "rgb", "SNMD", 1)  # the shard is a sha256 of the identity: the same on every machine
     expected = int(hashlib.sha256(b"m/x\0rgb\0SNMD\x001").hexdigest()[:16], 16) % 7
     assert unit.shard(7) == expected
+    probe = SweepUnit("m/x", "rgb", "SNMD", 1, "probe")  # another regime: the same shard, its own failure record
+    assert probe.shard(7) == expected and probe.slug != unit.slug
+    assert {u.regime for u in SweepSpec(models=("m",), suites=("rgb",), regime="probe").units()} == {"probe"}
     aliases = SweepSpec(models=("m",), suites=("rgb",), tasks=("RNA-SSP-Archive2", "SNMD")).units()
     assert [u.task for u in aliases] == ["SNMD", "SSP_Archive2"]
     with pytest.raises(GfmbenchError, match="in none of the suites"):

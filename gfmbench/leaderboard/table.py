@@ -33,12 +33,6 @@ class LoadedCards:
     excluded: list[dict[str, str]] = field(default_factory=list)  # source, model, task, reason
 
 
-def _identity(result: Any) -> tuple:
-    k = result.key
-    return (k.model_id, k.model_content, k.dataset_repo, k.dataset_revision, k.suite, k.task, k.seed, k.regime,
-            k.recipe_id or "")
-
-
 def load_cards(items: Iterable[tuple[str, bytes | str]]) -> LoadedCards:
     """Validate (source, content) pairs; drop exact duplicates; exclude every card of a conflicting unit."""
     loaded = LoadedCards()
@@ -49,7 +43,7 @@ def load_cards(items: Iterable[tuple[str, bytes | str]]) -> LoadedCards:
             loaded.excluded.append({"source": source, "model": parsed.key.model_id if parsed else "",
                                     "task": parsed.key.task if parsed else "", "reason": reason or ""})
             continue
-        by_unit[_identity(result)].append(Card(source, result))
+        by_unit[result.key.experiment()].append(Card(source, result))
     for _, cards in sorted(by_unit.items(), key=lambda kv: kv[0]):
         values = {json.dumps(c.result.metrics, sort_keys=True) for c in cards}
         if len(values) > 1:

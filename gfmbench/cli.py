@@ -8,7 +8,6 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -167,10 +166,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from gfmbench.harness.run import RunConfig, run
     from gfmbench.table import format_table
 
-    given = vars(args)  # the run command's options are named as RunConfig's fields
-    options = {f.name: given[f.name] for f in fields(RunConfig) if f.name in given}
+    given = vars(args)  # the run command's options are named as RunConfig's options
+    options = {name: given[name] for name in RunConfig.option_names() if name in given}
     options.update(output_dir=Path(args.output_dir) if args.output_dir else None, progress=not args.no_progress)
-    report = run(RunConfig(**options))
+    report = run(RunConfig.from_options(**options))
     if not _is_main():  # under torchrun, the main process prints the table
         return 0
     reused = sum(u.reused for u in report.units)

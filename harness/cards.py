@@ -14,6 +14,7 @@ import yaml
 from gfmbench.atomic import atomic_write
 from gfmbench.harness.kinds import TASK_KINDS
 from gfmbench.harness.recipe import recipe_label
+from gfmbench.harness.regimes import REGIMES, get_regime
 from gfmbench.harness.results import RESULT_FILE, UnitResult
 
 if TYPE_CHECKING:
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-REGIME_WORDS = {"finetune": "fine-tuned", "probe": "linear probe on frozen features",
-                "zeroshot": "zero-shot (language-model likelihoods, no training)"}
 SOURCE_NAME = "gfmbench"
 PROJECT_URL = "https://github.com/gfmbench/gfmbench"  # the source of local cards, before a results repo holds them
 
@@ -65,7 +64,7 @@ def eval_result_entries(report: RunReport, results: list[UnitResult], source_url
             source_url=source_url or PROJECT_URL,
             source_name=SOURCE_NAME,
             notes=f"metric: {row['primary']} (test split, {row['direction']} is better); {_seed_words(row)}; "
-                  f"{_interval_words(row)}; {REGIME_WORDS[report.regime]} with gfmbench {__version__}, recipe "
+                  f"{_interval_words(row)}; {get_regime(report.regime).card_words} with gfmbench {__version__}, recipe "
                   f"{recipe_label(row['recipe'])}"
                   + ("; WEIGHTS CHECK OVERRIDDEN (--allow-unloaded-weights): checkpoint weights were not all "
                      "loaded" if any(_overridden(r) for r in mine) else ""),
@@ -123,10 +122,11 @@ def model_card(model: Any, summaries: list[dict[str, Any]], results: list[UnitRe
                 source_url=PROJECT_URL,
             ))
     regimes = sorted({row["regime"] for row in summaries})
+    derived = any(r in REGIMES and REGIMES[r].derived_network for r in regimes)
     data = ModelCardData(model_name=model.model_id, eval_results=entries, tags=["gfmbench"],
                          datasets=sorted({row["dataset_repo"] for row in summaries}),
                          # the networks scored are heads trained on (or probes of) this model
-                         base_model=model.model_id if set(regimes) & {"finetune", "probe"} and
+                         base_model=model.model_id if derived and
                          not Path(model.model_id).exists() else None)
     content = (f"---\n{data.to_yaml()}\n---\n# {model.model_id} on gfmbench\n\n"
                f"Model `{model.model_id}` with content digest `{model.content_id[:12]}` (the digest of its weights, "

@@ -21,7 +21,7 @@ from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 if TYPE_CHECKING:
     from gfmbench.harness.models import ResolvedModel
-    from gfmbench.harness.run import RunConfig
+    from gfmbench.harness.runconfig import RunConfig
     from gfmbench.harness.train import Hyperparameters
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ class RunRegime:
     streams: ClassVar[bool] = False  # can read train as a stream (--streaming)
     distributed: ClassVar[bool] = False  # can run in several processes (torchrun / accelerate)
     scores_zeroshot: ClassVar[bool] = False  # takes --zeroshot-scoring
+    card_words: ClassVar[str]  # how model cards name what was scored
+    derived_network: ClassVar[bool] = True  # scores a head trained on (or a probe of) the model: its `base_model`
 
     def skip_reason(self, task: TaskSpec) -> str | None:
         """Why this regime cannot serve `task` (the task is skipped with a message), or None."""
@@ -63,7 +65,7 @@ class RunRegime:
 
         if config.zeroshot_scoring != "masked" and not self.scores_zeroshot:
             raise GfmbenchError(f"--zeroshot-scoring is for the zeroshot regime, not {self.name}")
-        if config.streaming and not self.streams:
+        if config.training.streaming and not self.streams:
             raise GfmbenchError(f"--streaming is for fine-tuning; the {self.name} regime reads its splits whole")
         if world_size() > 1 and not self.distributed:
             raise GfmbenchError(f"the {self.name} regime runs in one process; launch it without torchrun/accelerate")
@@ -84,6 +86,7 @@ class RunRegime:
 
 class FineTune(RunRegime):
     name = "finetune"
+    card_words = "fine-tuned"
     streams = True
     distributed = True
 
@@ -95,8 +98,8 @@ class FineTune(RunRegime):
         from gfmbench.harness.train import is_main_process, train_unit, wait_for_all_processes, world_size
 
         def train(work: Path) -> UnitOutput:
-            return train_unit(suite, task, model, data, hp, seed, work, config.trust_remote_code, config.progress,
-                              config.allow_unloaded_weights)
+            return train_unit(suite, task, model, data, hp, seed, work, config.loading.trust_remote_code,
+                              config.progress, config.loading.allow_unloaded_weights)
 
         if world_size() > 1:  # every process must see the checkpoints the main process saves: a shared folder
             work = unit_folder.parent / f".{unit_folder.name}.work"
@@ -117,6 +120,7 @@ class Probe(RunRegime):
     """Frozen backbone, cached features, a linear model (scikit-learn)."""
 
     name = "probe"
+    card_words = "linear probe on frozen features"
 
     def skip_reason(self, task: TaskSpec) -> str | None:
         # pair maps and sequence pairs would need pair construction from features, which the probe does not have
@@ -137,14 +141,16 @@ class Probe(RunRegime):
                 seed: int, config: RunConfig, unit_folder: Path) -> UnitOutput:
         from gfmbench.harness.probe import probe_unit
 
-        return probe_unit(task, model, data, hp.max_length, seed, config.trust_remote_code, config.progress,
-                          allow_unloaded_weights=config.allow_unloaded_weights)
+        return probe_unit(task, model, data, hp.max_length, seed, config.loading.trust_remote_code, config.progress,
+                          allow_unloaded_weights=config.loading.allow_unloaded_weights)
 
 
 class ZeroShot(RunRegime):
     """Language-model likelihoods on the tasks the registry gives a zero-shot definition; nothing is trained."""
 
     name = "zeroshot"
+    card_words = "zero-shot (language-model likelihoods, no training)"
+    derived_network = False
     reads_train = False
     scores_zeroshot = True
 
@@ -167,8 +173,8 @@ class ZeroShot(RunRegime):
                 seed: int, config: RunConfig, unit_folder: Path) -> UnitOutput:
         from gfmbench.harness.zeroshot import zeroshot_unit
 
-        return zeroshot_unit(task, model, data, hp.max_length, config.trust_remote_code, config.progress,
-                             config.allow_unloaded_weights, scoring=config.zeroshot_scoring)
+        return zeroshot_unit(task, model, data, hp.max_length, config.loading.trust_remote_code, config.progress,
+                             config.loading.allow_unloaded_weights, scoring=config.zeroshot_scoring)
 
 
 REGIMES: dict[str, RunRegime] = {regime.name: regime for regime in (FineTune(), Probe(), ZeroShot())}

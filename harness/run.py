@@ -7,8 +7,6 @@
 from __future__ import annotations
 
 import logging
-import shlex
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,7 +16,6 @@ from gfmbench.atomic import remove_stale_temp_files
 from gfmbench.config import gfmbench_home
 from gfmbench.harness.data import load_task_data
 from gfmbench.harness.models import ResolvedModel, check_remote_code, import_plugins, resolve_model
-from gfmbench.harness.options import BatchOrder, LongSequences, LrScheduler, Precision, ZeroShotScoring
 from gfmbench.harness.regimes import get_regime
 from gfmbench.harness.results import (
     Regime,
@@ -28,43 +25,12 @@ from gfmbench.harness.results import (
     read_unit,
     write_unit,
 )
+from gfmbench.harness.runconfig import RunConfig
 from gfmbench.harness.train import Hyperparameters, is_main_process, wait_for_all_processes
 from gfmbench.suites.registry import get_suite, get_task
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class RunConfig:
-    model: str
-    suite: str
-    tasks: list[str] | None = None  # config names or upstream aliases; default: every task of the suite
-    seeds: list[int] = field(default_factory=lambda: [0])
-    epochs: int | None = None
-    batch_size: int | None = None
-    learning_rate: float | None = None
-    warmup_ratio: float | None = None
-    max_length: int | None = None
-    long_sequences: LongSequences = "truncate"  # "window": sliding windows for token tasks
-    regime: Regime = "finetune"  # "probe": frozen backbone + linear model; "zeroshot": LM likelihoods, no training
-    zeroshot_scoring: ZeroShotScoring = "masked"  # "masked" marginals, or "wildtype" (one unmasked pass)
-    gradient_accumulation_steps: int = 1
-    precision: Precision = "fp32"  # "bf16" / "fp16" mixed precision (fine-tuning)
-    lr_scheduler: LrScheduler = "linear"  # "constant", "cosine", ...: transformers' schedule names
-    batching: BatchOrder = "length"  # "length" (length-grouped batches, faster) or "random" (shuffled batches)
-    write_cards: bool = True  # sweeps write cards once, at merge time
-    streaming: bool = False  # fine-tune from `load_dataset(..., streaming=True)` (train sets larger than memory)
-    output_dir: Path | None = None
-    overwrite: bool = False
-    trust_remote_code: bool = False
-    imports: list[str] = field(default_factory=list)  # packages that register model families (multimolecule)
-    allow_unloaded_weights: bool = False  # go on when checkpoint weights are not loaded (recorded in every unit)
-    dataset_revision: str | None = None
-    push_to: str | None = None
-    push_to_hub: bool = False  # publish to the Hub at HF_ENDPOINT with the user's token instead of the local hub
-    progress: bool = True
-    command: str = field(default_factory=lambda: shlex.join(sys.argv))
 
 
 @dataclass
@@ -134,22 +100,23 @@ def hyperparameters(suite: SuiteSpec, task: TaskSpec, config: RunConfig,
                     model_defaults: Any = None) -> Hyperparameters:
     """Flags first, then the model family's published defaults (model registry), then the suite's."""
     defaults = suite.training_for(task)
+    options = config.training
     learning_rate = getattr(model_defaults, "learning_rate", None)
     batch_size = getattr(model_defaults, "batch_size", None)
     return Hyperparameters(
-        epochs=config.epochs or defaults.epochs,
-        batch_size=config.batch_size or batch_size or defaults.batch_size,
-        learning_rate=config.learning_rate or learning_rate or defaults.learning_rate,
+        epochs=options.epochs or defaults.epochs,
+        batch_size=options.batch_size or batch_size or defaults.batch_size,
+        learning_rate=options.learning_rate or learning_rate or defaults.learning_rate,
         weight_decay=defaults.weight_decay,
         patience=defaults.patience,
-        warmup_ratio=defaults.warmup_ratio if config.warmup_ratio is None else config.warmup_ratio,
-        max_length=config.max_length or task.max_length,
-        long_sequences=config.long_sequences,
-        gradient_accumulation_steps=config.gradient_accumulation_steps,
-        precision=config.precision,
-        lr_scheduler=config.lr_scheduler,
-        batching=config.batching,
-        streaming=config.streaming,
+        warmup_ratio=defaults.warmup_ratio if options.warmup_ratio is None else options.warmup_ratio,
+        max_length=options.max_length or task.max_length,
+        long_sequences=options.long_sequences,
+        gradient_accumulation_steps=options.gradient_accumulation_steps,
+        precision=options.precision,
+        lr_scheduler=options.lr_scheduler,
+        batching=options.batching,
+        streaming=options.streaming,
     )
 
 
@@ -161,7 +128,7 @@ def recipe_settings(suite: SuiteSpec, task: TaskSpec, config: RunConfig, hp: Hyp
     own = get_regime(config.regime).settings(task, config, hp)
     # a unit run with the weights check overridden is its own experiment: a later run that would have refused the
     # checkpoint must not reuse it (keyed only when set, so ordinary recipes keep their ids)
-    forced = {"allow_unloaded_weights": True} if config.allow_unloaded_weights else {}
+    forced = {"allow_unloaded_weights": True} if config.loading.allow_unloaded_weights else {}
     return {"regime": config.regime, **own, "validation_fraction": suite.training_for(task).validation_fraction,
             **forced, "scoring_version": SCORING_VERSION}
 
@@ -218,17 +185,18 @@ def run(config: RunConfig) -> RunReport:
     from gfmbench.models.registry import registry_spec
 
     spec, family, _ = registry_spec(config.model)
-    plugins = [*config.imports, *([family.plugin_import] if family is not None and family.plugin_import else [])]
+    family_plugin = [family.plugin_import] if family is not None and family.plugin_import else []
+    plugins = [*config.loading.imports, *family_plugin]
     import_plugins(list(dict.fromkeys(plugins)))
     model = resolve_model(spec)
-    check_remote_code(model, config.trust_remote_code)
+    check_remote_code(model, config.loading.trust_remote_code)
     output_dir = Path(config.output_dir) if config.output_dir else default_output_dir()
     recipes = task_recipes(suite, config)
     outcomes: list[UnitOutcome] = []
     revisions: dict[str, str] = {}
     for task in tasks:
         data = load_task_data(suite, task, config.dataset_revision, need_train=regime.reads_train,
-                              streaming=config.streaming)
+                              streaming=config.training.streaming)
         revisions[task.config] = data.dataset_revision
         hp = hyperparameters(suite, task, config, family.defaults if family is not None else None)
         unit_recipe, settings = recipes[task.config]
@@ -281,11 +249,12 @@ def run(config: RunConfig) -> RunReport:
         return report
     from gfmbench.harness.cards import write_cards
 
-    if config.write_cards:
+    publishing = config.publishing
+    if publishing.write_cards:
         write_cards(report)
-    if config.push_to:
+    if publishing.push_to:
         from gfmbench.harness.cards import push_results
         from gfmbench.hub.publish import select_backend
 
-        report.pushed = push_results(report, config.push_to, select_backend(to_hub=config.push_to_hub))
+        report.pushed = push_results(report, publishing.push_to, select_backend(to_hub=publishing.push_to_hub))
     return report

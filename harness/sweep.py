@@ -59,7 +59,7 @@ class SweepSpec:
     tasks: tuple[str, ...] = ()  # names or aliases; each is looked up in every suite that has it; () = all tasks
     output_dir: str = ""
     regime: Regime = "finetune"
-    run_options: dict[str, Any] = field(default_factory=dict)  # epochs, batch_size, ... (RunConfig fields)
+    run_options: dict[str, Any] = field(default_factory=dict)  # epochs, batch_size, ... (RunConfig.option_names)
 
     def units(self) -> list[SweepUnit]:
         from gfmbench.suites.registry import get_suite
@@ -111,9 +111,10 @@ def run_shard(spec: SweepSpec, shards: int = 1, index: int = 0) -> dict[str, int
     for unit in mine:
         failure = _failure_path(spec, unit)
         try:
-            report = run(RunConfig(model=unit.model, suite=unit.suite, tasks=[unit.task], seeds=[unit.seed],
-                                   output_dir=_store(spec), regime=unit.regime, write_cards=False,
-                                   command=f"gfmbench sweep (shard {index}/{shards})", **spec.run_options))
+            report = run(RunConfig.from_options(
+                model=unit.model, suite=unit.suite, tasks=[unit.task], seeds=[unit.seed], output_dir=_store(spec),
+                regime=unit.regime, write_cards=False, command=f"gfmbench sweep (shard {index}/{shards})",
+                **spec.run_options))
         except Exception as exc:  # one bad unit must not stop the shard: record it, go on
             counts["failed"] += 1
             log.error("%s %s/%s seed %d failed: %s", unit.model, unit.suite, unit.task, unit.seed, exc)
@@ -150,7 +151,8 @@ def status(spec: SweepSpec) -> list[dict[str, Any]]:
     for unit in spec.units():
         if (unit.model, unit.suite) not in recipes:
             recipes[(unit.model, unit.suite)] = task_recipes(
-                get_suite(unit.suite), RunConfig(model=unit.model, suite=unit.suite, regime=spec.regime, **options))
+                get_suite(unit.suite), RunConfig.from_options(model=unit.model, suite=unit.suite, regime=spec.regime,
+                                                              **options))
         expected = recipes[(unit.model, unit.suite)].get(unit.task, (None, {}))[0]
         model_id = keyed_model_id(unit.model)
         row: dict[str, Any] = {**asdict(unit), "state": "missing", "error": ""}

@@ -115,10 +115,10 @@ def main(argv: list[str] | None = None) -> None:
             scores: dict[str, float] = {}
             for _ in range(args.repeats):
                 start = time.perf_counter()
-                report = run(RunConfig(model=MODEL, suite="rgb", tasks=["SSP_Archive2"], seeds=[0],
-                                       epochs=args.epochs, batch_size=args.batch_size,
-                                       learning_rate=args.learning_rate, output_dir=Path(tmp) / "results",
-                                       overwrite=True, progress=False, command="bench"))
+                report = run(RunConfig.from_options(
+                    model=MODEL, suite="rgb", tasks=["SSP_Archive2"], seeds=[0], epochs=args.epochs,
+                    batch_size=args.batch_size, learning_rate=args.learning_rate, output_dir=Path(tmp) / "results",
+                    overwrite=True, progress=False, command="bench"))
                 timings["gfmbench run"].append(time.perf_counter() - start)
                 scores["gfmbench run"] = report.units[0].result.metrics["test"]["f1_macro"]
                 shutil.rmtree(Path(tmp) / "cache", ignore_errors=True)

@@ -299,8 +299,8 @@ def test_an_overridden_weights_check_is_its_own_recipe() -> None:
     from gfmbench.harness.run import RunConfig, task_recipes
 
     plain = task_recipes(get_suite("rgb"), RunConfig(model="org/m", suite="rgb"))["SSP_Archive2"]
-    forced = task_recipes(get_suite("rgb"), RunConfig(model="org/m", suite="rgb",
-                                                      allow_unloaded_weights=True))["SSP_Archive2"]
+    forced = task_recipes(get_suite("rgb"), RunConfig.from_options(model="org/m", suite="rgb",
+                                                                   allow_unloaded_weights=True))["SSP_Archive2"]
     assert plain[0] != forced[0] and forced[1]["allow_unloaded_weights"] is True
     assert "allow_unloaded_weights" not in plain[1]  # ordinary recipes keep their ids
 
@@ -327,11 +327,11 @@ def test_validation_inside_training_adds_no_second_bar() -> None:
 
 def test_regimes_and_the_run_command_take_their_values_from_one_place() -> None:
     """The regime registry and the CLI's choices are the typed values, and every option of `gfmbench run` reaches
-    a RunConfig field of the same name (none is dropped on the way)."""
-    from dataclasses import fields
+    a RunConfig option of the same name (none is dropped on the way), in its group."""
     from typing import get_args
 
     from gfmbench.cli import build_parser
+    from gfmbench.errors import GfmbenchError
     from gfmbench.harness.options import LongSequences, Precision, ZeroShotScoring
     from gfmbench.harness.regimes import REGIMES
     from gfmbench.harness.results import Regime
@@ -345,6 +345,10 @@ def test_regimes_and_the_run_command_take_their_values_from_one_place() -> None:
     assert by_dest["long_sequences"].choices == list(get_args(LongSequences))
     assert by_dest["precision"].choices == list(get_args(Precision))
     assert by_dest["zeroshot_scoring"].choices == list(get_args(ZeroShotScoring))
-    config_fields = {f.name for f in fields(RunConfig)}
+    config_fields = set(RunConfig.option_names())
     cli_only = {"help", "quiet", "no_progress"}
     assert set(by_dest) - config_fields == cli_only, set(by_dest) - config_fields - cli_only
+    config = RunConfig.from_options(model="m", suite="rgb", epochs=3, push_to="org/results", imports=["x"])
+    assert (config.training.epochs, config.publishing.push_to, config.loading.imports) == (3, "org/results", ["x"])
+    with pytest.raises(GfmbenchError, match=r"unknown run option\(s\) \['epoch'\]"):
+        RunConfig.from_options(model="m", suite="rgb", epoch=3)

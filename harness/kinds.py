@@ -17,6 +17,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 
 from gfmbench.errors import GfmbenchError
+from gfmbench.harness.align import (
+    EncodedSequence,
+    pair_labels,
+    pair_token_index,
+    to_nucleotides,
+    token_class_labels,
+    token_values,
+)
 from gfmbench.metrics.functional import IGNORE_INDEX
 from gfmbench.pairmaps import covered_pairs, pairs_to_triangle, triangle_pairs
 from gfmbench.suites.schema import TaskSpec
@@ -24,7 +32,6 @@ from gfmbench.suites.schema import TaskSpec
 if TYPE_CHECKING:
     import torch
 
-    from gfmbench.harness.align import EncodedSequence
     from gfmbench.harness.data import Example
 
 Level = Literal["sequence", "token", "pair"]
@@ -274,8 +281,6 @@ class _TokenKind(TaskKind):
     head_class = "AutoModelForTokenClassification"
 
     def outputs(self, ex: Example, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        from gfmbench.harness.align import to_nucleotides
-
         return to_nucleotides(ex.encoded, logits[: len(ex.encoded.input_ids)])
 
 
@@ -287,8 +292,6 @@ class TokenClassification(_TokenKind):
         _check_label_names(task, features)
 
     def labels(self, task: TaskSpec, encoded: EncodedSequence, reference: Any, row_id: str) -> Any:
-        from gfmbench.harness.align import token_class_labels
-
         return token_class_labels(encoded, reference)
 
     def collate_labels(self, task: TaskSpec, items: list[dict[str, Any]], width: int) -> dict[str, Any]:
@@ -336,8 +339,6 @@ class TokenRegression(_TokenKind):
                         dtype=np.float64).T  # (n, k)
 
     def labels(self, task: TaskSpec, encoded: EncodedSequence, reference: Any, row_id: str) -> Any:
-        from gfmbench.harness.align import token_values
-
         return token_values(encoded, reference)
 
     def collate_labels(self, task: TaskSpec, items: list[dict[str, Any]], width: int) -> dict[str, Any]:
@@ -386,8 +387,6 @@ class _PairKind(TaskKind):
         logit sits in the model's flattened token-pair map (-1: padding or truncated)."""
         import torch
 
-        from gfmbench.harness.align import pair_token_index
-
         size = max(len(it["labels"]) for it in items)
         labels = torch.full((len(items), size), float("nan") if self.regression else IGNORE_INDEX,
                             dtype=torch.float32 if self.regression else torch.long)
@@ -407,8 +406,6 @@ class PairClassification(_PairKind):
     metric_inputs = frozenset({"pairs"})
 
     def labels(self, task: TaskSpec, encoded: EncodedSequence, reference: Any, row_id: str) -> Any:
-        from gfmbench.harness.align import pair_labels
-
         return pair_labels(encoded, pairs_to_triangle(reference, len(encoded.nt_to_token)).astype(np.int64))
 
     def loss(self, task: TaskSpec) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -447,8 +444,6 @@ class PairRegression(_PairKind):
         return rows[(task.targets or ["label"])[0]][i]
 
     def labels(self, task: TaskSpec, encoded: EncodedSequence, reference: Any, row_id: str) -> Any:
-        from gfmbench.harness.align import pair_labels
-
         n = len(encoded.nt_to_token)
         triangle = np.array([np.nan if v is None else v for v in reference], dtype=np.float64)
         if triangle.size != n * (n - 1) // 2:

@@ -170,7 +170,7 @@ class DesignResult:
     distance: int
     folds: int  # GA: distinct sequences folded; inverse_fold: restarts of RNA.inverse_fold
     seconds: float
-    history: list[int]  # best distance after each generation
+    history: list[float]  # GA: best distance after each generation; ensemble search: lowest defect of each level
 
 
 def initial_sequence(target: str, partner: list[int], rng: random.Random) -> str:
@@ -196,7 +196,7 @@ def design(target: str, proposer: Any = random_proposer, population: int = 20, g
     evaluate = Evaluator(target)
     pool = [initial_sequence(target, partner, rng) for _ in range(population)]
     pool = [proposer(s, rng.sample(range(len(target)), max(1, len(target) // 4)), rng, partner) for s in pool]
-    history = []
+    history: list[float] = []
     for _ in range(generations):
         pool.sort(key=evaluate)
         history.append(evaluate(pool[0])[0])
@@ -288,13 +288,13 @@ def inverse_fold(target: str, seed: int = 0, time_budget: float = 20.0) -> Desig
                         folds=tries, seconds=used, history=[])
 
 
-def fitness_plot(result: DesignResult, path: str | Path) -> Path:
-    """The best base-pair distance per generation as an interactive plotly HTML page."""
+def fitness_plot(result: DesignResult, path: str | Path, what: str = "best base-pair distance per generation") -> Path:
+    """The search's progress (`result.history`, described by `what`) as an interactive plotly HTML page."""
     import plotly.graph_objects as go
 
     from gfmbench.atomic import atomic_write
 
     figure = go.Figure(go.Scatter(x=list(range(1, len(result.history) + 1)), y=result.history, mode="lines+markers"))
     figure.update_layout(title=f"Design of {result.target} ({'solved' if result.solved else 'not solved'})",
-                         xaxis_title="generation", yaxis_title="best base-pair distance to the target")
+                         xaxis_title="step", yaxis_title=what)
     return atomic_write(path, figure.to_html(include_plotlyjs=True, full_html=True))

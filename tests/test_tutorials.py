@@ -63,10 +63,15 @@ def test_rna_design_tutorial(tmp_path: Path) -> None:
     import RNA
 
     designs = [line.split() for line in out.splitlines() if line.startswith(("(((((......)))))", "((((((....))))))"))]
-    assert len(designs) == 2 and all(row[2] == "True" for row in designs)
+    assert len(designs) == 3 and all(row[2] == "True" for row in designs)
     for target, sequence, *_ in designs:
         assert RNA.fold(sequence)[0] == target  # checked again, independently of the command
-    assert "random GA" in out and "RNA.inverse_fold" in out and "MLM-guided GA" in out
-    assert "/4" in out  # solved counts over the four benchmark puzzles
+    rows = {cells[0]: cells for cells in (re.split(r"\s{2,}", line.strip()) for line in out.splitlines())}
+    for method in ("ensemble search", "ensemble search, MLM proposals", "random GA", "MLM-guided GA",
+                   "RNA.inverse_fold"):
+        assert rows[method][1].endswith(" / 4")  # solved counts over the four benchmark puzzles
+    assert rows["ensemble search"][1] == "4 / 4"
+    ga = [line for line in out.splitlines() if line.startswith("best base-pair distance per generation:")]
+    assert len(ga) == 1 and ga[0].endswith(" 0")  # the GA's run of section 2 ends solved
     page = (tmp_path / "fitness.html").read_text()
-    assert "plotly" in page and "generation" in page
+    assert "plotly" in page and "ensemble defect" in page

@@ -171,12 +171,13 @@ def test_tasks_command_unknown_suite_exits_cleanly() -> None:
     assert "did you mean 'rgb'" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_five_suites_with_their_config_counts_and_licenses() -> None:
+def test_six_suites_with_their_config_counts_and_licenses() -> None:
     from gfmbench.suites.registry import suite_names
 
-    assert suite_names() == ["beacon", "gb", "gue", "pgb", "rgb"]
+    assert suite_names() == ["beacon", "gb", "gue", "nt", "pgb", "rgb"]
     counts = {name: len(get_suite(name).tasks) for name in suite_names()}
-    assert counts == {"rgb": 10, "gue": 28, "gb": 9, "pgb": 31, "beacon": 13}
+    assert counts == {"rgb": 10, "gue": 28, "gb": 9, "pgb": 31, "beacon": 13, "nt": 18}
+    assert get_suite("nt").license == "other" and "declares no license" in get_suite("nt").license_notice
     beacon = get_suite("beacon")
     assert beacon.license == "other" and "restrict reuse" in beacon.license_notice
     assert "SpliceAI" in beacon.task("splice_site").license and "Kaggle" in beacon.task("vaccine_degradation").license
@@ -191,7 +192,8 @@ def test_five_suites_with_their_config_counts_and_licenses() -> None:
     out = subprocess.run([sys.executable, "-m", "gfmbench", "tasks", "--long"], capture_output=True, text=True,
                          check=True)
     rows = out.stdout.splitlines()[2:]
-    assert len(rows) == 91 and any("cc-by-nc-sa-4.0" in r and r.startswith("pgb") for r in rows)
+    assert len(rows) == 109 and any("cc-by-nc-sa-4.0" in r and r.startswith("pgb") for r in rows)
+    assert sum(r.startswith("nt ") for r in rows) == 18
 
 
 def test_every_task_type_has_one_kind_and_every_metric_fits_its_task_kind() -> None:

@@ -1,5 +1,6 @@
 """Synthetic files in the exact upstream formats, for tasks with no real file here (or to plant errors): RGB JSON
-Lines, PGB FASTA with label headers, GUE CSV, Genomic Benchmarks interval files with a synthetic reference."""
+Lines, PGB FASTA with label headers, GUE CSV, Genomic Benchmarks interval files with a synthetic reference, the NT
+downstream tasks' Parquet files."""
 
 from __future__ import annotations
 
@@ -74,6 +75,30 @@ def synthetic_pgb(root: Path, rng: random.Random, n: int = 24) -> Path:
               [(f"g{i}|" + " ".join(f"{rng.uniform(0, 5):.2f}" for _ in range(4)), seq(120)) for i in range(n)])
         fasta(raw / "chromatin_access" / f"sorghum_bicolor_{split}.fa",
               [(f"c{i}|" + " ".join(str(rng.randrange(2)) for _ in range(5)), seq(100)) for i in range(n)])
+    return raw
+
+
+def nt_parquet(path: Path, task: str, rows: list[tuple[str, int]], with_task: bool = True) -> Path:
+    """One split of an NT downstream task as the Hub dataset holds it: columns sequence, name, label, task."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = {"sequence": [s for s, _ in rows], "name": [f"{task}_{i}" for i in range(len(rows))],
+               "label": pa.array([label for _, label in rows], pa.int64())}
+    if with_task:
+        columns["task"] = [task] * len(rows)
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+def synthetic_nt(root: Path, rng: random.Random, n: int = 40) -> Path:
+    """Three NT tasks (binary, three-class, 1 kb histone mark) in the revised dataset's layout."""
+    raw = root / "NT"
+    for task, classes, length in (("promoter_tata", 2, 300), ("splice_sites_all", 3, 60), ("H3K4me3", 2, 100)):
+        for split in ("train", "test"):
+            nt_parquet(raw / task / f"{split}.parquet", task,
+                       [("".join(rng.choice("ACGT") for _ in range(length)), i % classes) for i in range(n)])
     return raw
 
 

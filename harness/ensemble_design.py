@@ -21,8 +21,10 @@ language model proposer of `harness/design.py`, so a real RNA language model can
 
 from __future__ import annotations
 
+import math
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +42,8 @@ class EnsembleScore:
     mfe_structure: str
     ensemble_defect: float  # normalised: the mean of the positional defects, in [0, 1]
     positional_defect: np.ndarray  # per nucleotide: the probability it is not paired as in the target
+    target_probability: float = 0.0  # the Boltzmann probability of the target structure
+    mfe_distance: int = 0  # base pairs by which the MFE structure differs from the target
 
 
 def ensemble_score(sequence: str, target: str, partner: list[int] | None = None) -> EnsembleScore:
@@ -62,7 +66,9 @@ def ensemble_score(sequence: str, target: str, partner: list[int] | None = None)
     defect = probs.sum(axis=1)  # unpaired in the target: wrong with the probability of being paired
     index = np.flatnonzero(paired)
     defect[index] = 1.0 - probs[index, mate[index]]
-    return EnsembleScore(mfe_structure=structure, ensemble_defect=float(defect.mean()), positional_defect=defect)
+    return EnsembleScore(mfe_structure=structure, ensemble_defect=float(defect.mean()), positional_defect=defect,
+                         target_probability=float(compound.pr_structure(target)),
+                         mfe_distance=RNA.bp_distance(structure, target))
 
 
 @dataclass(frozen=True)
@@ -122,6 +128,15 @@ def substructures(partner: list[int], largest: int) -> list[tuple[int, int]]:
     return sorted(found)
 
 
+OBJECTIVES: dict[str, Callable[[EnsembleScore], float]] = {
+    "defect": lambda score: score.ensemble_defect,
+    "defect+distance": lambda score: score.ensemble_defect + score.mfe_distance / len(score.positional_defect),
+    "probability": lambda score: -math.log(max(score.target_probability, 1e-300)) / len(score.positional_defect),
+}
+"""What the search minimises: the normalised ensemble defect; the same plus the MFE's base-pair distance per
+nucleotide; or the negative log-probability of the target structure per nucleotide."""
+
+
 @dataclass
 class _Search:
     """One defect-driven search on one (sub)target; counts the distinct sequences it scored."""
@@ -130,6 +145,7 @@ class _Search:
     proposer: Any
     rng: random.Random
     frontier_size: int
+    objective: str = "defect"
     patience: int = 2000
     partner: list[int] = field(init=False)
     scored: dict[str, EnsembleScore] = field(default_factory=dict)
@@ -137,6 +153,9 @@ class _Search:
 
     def __post_init__(self) -> None:
         self.partner = partners(self.target)
+
+    def cost(self, sequence: str) -> float:
+        return OBJECTIVES[self.objective](self.score(sequence))
 
     def score(self, sequence: str) -> EnsembleScore:
         if sequence not in self.scored:
@@ -149,7 +168,7 @@ class _Search:
 
         When the frontier stops improving (`patience` scored sequences without a new best, or its one-step
         neighbourhood exhausted) the search restarts from a fresh targeted start, keeping the best so far."""
-        best = (self.score(start).ensemble_defect, start)
+        best = (self.cost(start), start)
         self.improvements.append(round(best[0], 6))
         frontier = [best]
         stale = since_best = 0
@@ -160,7 +179,7 @@ class _Search:
                 fresh = initial_design(self.target, self.partner, self.rng)
                 fresh = self.proposer(fresh, self.rng.sample(range(len(self.target)), len(self.target) // 10),
                                       self.rng, self.partner)
-                frontier = [(self.score(fresh).ensemble_defect, fresh)]
+                frontier = [(self.cost(fresh), fresh)]
                 stale = since_best = 0
                 continue
             parent = self.rng.choice(frontier)[1]
@@ -174,30 +193,32 @@ class _Search:
             stale = 0
             since_best += 1
             found = self.score(child)
+            cost = self.cost(child)
             if found.mfe_structure == self.target:
-                self.improvements.append(round(found.ensemble_defect, 6))
+                self.improvements.append(round(cost, 6))
                 return child
-            if found.ensemble_defect < frontier[0][0]:
+            if cost < frontier[0][0]:
                 since_best = 0
-            if found.ensemble_defect < best[0]:
-                best = (found.ensemble_defect, child)
-                self.improvements.append(round(best[0], 6))
-            if len(frontier) < self.frontier_size or found.ensemble_defect < frontier[-1][0]:
-                frontier.append((found.ensemble_defect, child))
+            if cost < best[0]:
+                best = (cost, child)
+                self.improvements.append(round(cost, 6))
+            if len(frontier) < self.frontier_size or cost < frontier[-1][0]:
+                frontier.append((cost, child))
                 frontier.sort()
                 del frontier[self.frontier_size:]
         return best[1]
 
 
 def ensemble_design(target: str, proposer: Any = None, seed: int = 0, time_budget: float = 20.0,
-                    frontier: int = 10, direct_up_to: int = 120, piece_fraction: float = 0.6) -> DesignResult:
+                    frontier: int = 10, direct_up_to: int = 120, piece_fraction: float = 0.6,
+                    piece_share: float = 0.5, objective: str = "defect") -> DesignResult:
     """Design a sequence for `target` within `time_budget` CPU seconds of this process.
 
     Targets longer than `direct_up_to` nucleotides are built from their largest closed substructures of at most
     `piece_fraction` of their length, each designed the same way (recursively) with a share of the budget in
-    proportion to its length; at most half of a level's budget goes to its pieces. The result's `folds` counts the
-    sequences whose partition function was computed; `history` holds the lowest ensemble defect after each new low,
-    search after search (pieces before the target that contains them)."""
+    proportion to its length; at most `piece_share` of a level's budget goes to its pieces. The result's `folds`
+    counts the sequences whose partition function was computed; `history` holds the lowest cost (the `objective`,
+    see OBJECTIVES) after each new low, search after search (pieces before the target that contains them)."""
     import RNA
 
     start_clock = time.process_time()
@@ -206,12 +227,12 @@ def ensemble_design(target: str, proposer: Any = None, seed: int = 0, time_budge
     searches: list[_Search] = []
 
     def solve(sub_target: str, deadline: float) -> str:
-        search = _Search(sub_target, proposer, rng, frontier)
+        search = _Search(sub_target, proposer, rng, frontier, objective)
         start = initial_design(sub_target, search.partner, rng)
         if len(sub_target) > direct_up_to:
             pieces = substructures(search.partner, max(direct_up_to // 2, int(piece_fraction * len(sub_target))))
             now = time.process_time()
-            share = 0.5 * (deadline - now) / len(sub_target)
+            share = piece_share * (deadline - now) / len(sub_target)
             seq = list(start)
             for i, j in pieces:
                 seq[i:j + 1] = solve(sub_target[i:j + 1], time.process_time() + share * (j - i + 1))

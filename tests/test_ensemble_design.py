@@ -118,3 +118,25 @@ def test_masked_lm_proposer_plugs_in(puzzles, tmp_path: Path) -> None:
     target = "((((((....))))))....((((....))))"
     result = ensemble_design(target, proposer=proposer, seed=0, time_budget=20)
     assert result.solved and RNA.fold(result.sequence)[0] == target
+
+
+def test_target_probability_and_objectives_by_hand() -> None:
+    import math
+
+    import RNA
+
+    from gfmbench.harness.ensemble_design import OBJECTIVES
+
+    sequence, target = "GGGGAAACCCCAUAUGCGAAAGCAU", "((((...))))..(((.....))).."[:25]
+    score = ensemble_score(sequence, target)
+    compound = RNA.fold_compound(sequence)
+    _, ensemble_energy = compound.pf()
+    kt = 0.61632077549  # RT at 37 °C in kcal/mol, as ViennaRNA computes it
+    expected = math.exp(-(compound.eval_structure(target) - ensemble_energy) / kt)
+    assert score.target_probability == pytest.approx(expected, rel=1e-3)
+    assert score.mfe_distance == RNA.bp_distance(RNA.fold(sequence)[0], target)
+    assert OBJECTIVES["defect"](score) == score.ensemble_defect
+    assert OBJECTIVES["defect+distance"](score) == pytest.approx(score.ensemble_defect + score.mfe_distance / 25)
+    assert OBJECTIVES["probability"](score) == pytest.approx(-math.log(expected) / 25, rel=1e-3)
+    for objective in OBJECTIVES:
+        assert ensemble_design("((((....))))", objective=objective, time_budget=5).solved

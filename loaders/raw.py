@@ -1,8 +1,9 @@
 """Finding the upstream raw release of a suite, and checking it against the sha256 manifest we ship.
 
 Three routes, in order: `--raw-dir` (one suite's copy in the upstream layout), `GFMBENCH_RAW_DIR/<folder>` (a root
-with one folder per suite), or a download of the upstream archive into `GFMBENCH_HOME/raw` (verified, then
-extracted safely). The manifests in `upstream-checksums/` list the sha256 of every upstream file we have seen.
+with one folder per suite), or a download into `GFMBENCH_HOME/raw` of the upstream archive (verified, then
+extracted safely) or of the release's files from a Hub repo at a pinned revision. The manifests in
+`upstream-checksums/` list the sha256 of every upstream file we have seen.
 """
 
 from __future__ import annotations
@@ -90,25 +91,34 @@ def resolve_raw_dir(suite: SuiteSpec, raw_dir: str | Path | None = None,
 
 
 def download_release(suite: SuiteSpec, verification: Verification = "all_checks", endpoint: str | None = None) -> Path:
-    """Download the upstream archive with huggingface_hub (retries and resume are its job), verify, extract.
+    """Download the upstream release with huggingface_hub (retries and resume are its job): one archive (verified,
+    then extracted) or the release's files (`hub_files` patterns, at the pinned `hub_revision`).
 
     `endpoint` defaults to HF_ENDPOINT; any mirror of the upstream repo works (the local hub included).
     """
     up = suite.upstream
-    if not up.hub_repo or not up.archive:
+    if not up.hub_repo or not (up.archive or up.hub_files):
         raise ConfigError(f"suite {suite.name!r} declares no download location; pass --raw-dir")
-    from huggingface_hub import constants, hf_hub_download
+    from huggingface_hub import constants, hf_hub_download, snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
     from gfmbench.hub.routing import unreachable
 
     target = raw_cache_dir() / suite.name
-    offline = unreachable(endpoint)  # offline: the cached archive, or one clear error, not minutes of retries
-    source = f"{endpoint or constants.ENDPOINT}/{up.hub_repo_type}s/{up.hub_repo} ({up.archive})"
+    offline = unreachable(endpoint)  # offline: the cached copy, or one clear error, not minutes of retries
+    what = up.archive or ", ".join(up.hub_files)
+    at = f"@{up.hub_revision}" if up.hub_revision else ""
+    source = f"{endpoint or constants.ENDPOINT}/{up.hub_repo_type}s/{up.hub_repo}{at} ({what})"
     advice = (f"pass --raw-dir with an upstream copy of {suite.name}, or set HF_ENDPOINT to a mirror holding "
               f"{up.hub_repo}")
     try:
-        archive = Path(hf_hub_download(up.hub_repo, up.archive, repo_type=up.hub_repo_type, endpoint=endpoint,
+        if up.hub_files:
+            return Path(snapshot_download(up.hub_repo, repo_type=up.hub_repo_type, revision=up.hub_revision,
+                                          allow_patterns=up.hub_files, endpoint=endpoint,
+                                          cache_dir=str(raw_cache_dir() / "downloads"),
+                                          local_files_only=offline is not None))
+        archive = Path(hf_hub_download(up.hub_repo, up.archive or "", repo_type=up.hub_repo_type,
+                                       revision=up.hub_revision, endpoint=endpoint,
                                        cache_dir=str(raw_cache_dir() / "downloads"),
                                        local_files_only=offline is not None))
     except LocalEntryNotFoundError:

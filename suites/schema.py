@@ -53,6 +53,10 @@ class UpstreamSpec(_Strict):
     hub_repo: str | None = Field(None, description="Hub repo holding the release archive.")
     hub_repo_type: Literal["dataset", "model", "space"] = "dataset"
     archive: str | None = Field(None, description="Path of the release archive inside hub_repo.")
+    hub_files: list[str] = Field(default_factory=list, description=(
+        "Glob patterns of the release's files inside hub_repo, for a release laid out as files rather than one "
+        "archive (fetched with huggingface_hub.snapshot_download)."))
+    hub_revision: str | None = Field(None, description="The commit of hub_repo the builder was written for.")
     split_files: dict[str, str] = Field(description="Canonical split name -> file name inside a task folder.")
     carve_validation: CarveSpec | None = None
     notes: str = ""
@@ -60,6 +64,14 @@ class UpstreamSpec(_Strict):
     @model_validator(mode="after")
     def _known_splits(self) -> UpstreamSpec:
         check_split_names(set(self.split_files), "split_files")
+        return self
+
+    @model_validator(mode="after")
+    def _one_download_route(self) -> UpstreamSpec:
+        if self.archive and self.hub_files:
+            raise ValueError("upstream: give either archive or hub_files, not both")
+        if (self.archive or self.hub_files or self.hub_revision) and not self.hub_repo:
+            raise ValueError("upstream: archive, hub_files and hub_revision need hub_repo")
         return self
 
 

@@ -98,3 +98,52 @@ def test_bad_parquet(tmp_path: Path, damage, message: str) -> None:
         build_suite("nt", raw_dir=raw, backend=backend, verification="no_checks", progress=False)
     assert err.value.file.endswith("promoter_tata/test.parquet")
     assert backend.head(REPO) is None
+
+
+def test_download_route_fetches_the_release_files_at_the_pinned_revision(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Hub route against the local hub: the upstream repo's layout (Parquet beside FASTA files that are not
+    fetched) published there, the suite pinned to that commit; the build from the download equals the build from
+    the same files given with --raw-dir."""
+    from huggingface_hub import CommitOperationAdd
+
+    from gfmbench.hub.publish import publish
+    from gfmbench.hub.server import local_hub
+    from gfmbench.loaders.raw import download_release
+
+    monkeypatch.setenv("GFMBENCH_HOME", str(tmp_path / "home"))
+    raw = synthetic_nt(tmp_path, random.Random(4), n=12)
+    (raw / "H3K4me3" / "train.fna").write_text(">H3K4me3_0|1\nACGT\n")
+    upstream = LocalGitBackend(tmp_path / "hub")
+    nt = get_suite("nt")
+    files = sorted(p for p in raw.rglob("*") if p.is_file())
+    publish(upstream, nt.upstream.hub_repo, [CommitOperationAdd(str(p.relative_to(raw)), str(p)) for p in files],
+            "upstream layout")
+    suite = nt.model_copy(update={"upstream": nt.upstream.model_copy(
+        update={"hub_revision": upstream.head(nt.upstream.hub_repo)})})
+    with local_hub(root=tmp_path / "hub") as hub:
+        fetched = download_release(suite, endpoint=hub.endpoint)
+    assert sorted(str(p.relative_to(fetched)) for p in fetched.rglob("*.parquet")) == \
+        sorted(str(p.relative_to(raw)) for p in raw.rglob("*.parquet"))
+    assert not list(fetched.rglob("*.fna"))  # only the patterns the suite names
+    built = {}
+    for name, source in (("downloaded", fetched), ("raw-dir", raw)):
+        backend = LocalGitBackend(tmp_path / name)
+        build_suite("nt", raw_dir=source, backend=backend, verification="no_checks", progress=False)
+        built[name] = [rows(backend, "splice_sites_all", split) for split in ("train", "validation", "test")]
+    assert built["downloaded"] == built["raw-dir"]
+    wrong = suite.model_copy(update={"upstream": suite.upstream.model_copy(update={"hub_revision": "0" * 40})})
+    with local_hub(root=tmp_path / "hub") as hub, pytest.raises(Exception, match="cannot download suite 'nt'"):
+        download_release(wrong, endpoint=hub.endpoint)
+
+
+def test_a_suite_names_one_download_route() -> None:
+    from pydantic import ValidationError
+
+    from gfmbench.suites.schema import UpstreamSpec
+
+    base = {"folder": "NT", "split_files": {"train": "train.parquet"}}
+    with pytest.raises(ValidationError, match="either archive or hub_files, not both"):
+        UpstreamSpec(**base, hub_repo="a/b", archive="x.zip", hub_files=["*/train.parquet"])
+    with pytest.raises(ValidationError, match="need hub_repo"):
+        UpstreamSpec(**base, hub_files=["*/train.parquet"])

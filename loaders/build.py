@@ -18,7 +18,7 @@ from gfmbench._version import __version__
 from gfmbench.errors import DataFormatError, MissingDataError
 from gfmbench.hub.publish import PublishBackend, PublishResult, publish, select_backend
 from gfmbench.loaders.manifest import BUILD_MANIFEST, BuildManifest, ConfigBuild, SplitBuild, UpstreamFile
-from gfmbench.loaders.raw import ChecksumManifest, Verification, check_file, resolve_raw_dir
+from gfmbench.loaders.raw import ChecksumManifest, Verification, check_file, resolve_raw_release
 from gfmbench.suites.registry import get_suite
 from gfmbench.suites.schema import SuiteSpec, TaskSpec
 
@@ -114,7 +114,8 @@ def build_suite(
     suite = get_suite(suite_name)
     tasks = select_tasks(suite, configs, exclude)
     explicit = bool(configs)
-    raw = resolve_raw_dir(suite, raw_dir, verification)
+    release = resolve_raw_release(suite, raw_dir, verification)
+    raw = release.path
     source = suite.source()
     checksums = ChecksumManifest.for_suite(suite)
     backend = backend if backend is not None else select_backend()
@@ -213,7 +214,7 @@ def build_suite(
         known = {t.config for t in suite.tasks}
         merged = {**{c: e for c, e in previous.items() if c in known}, **built}
         manifest = BuildManifest(suite=suite.name, version=suite.version, builder_version=__version__,
-                                 verification=verification,
+                                 verification=verification, raw_origin=release.origin,
                                  configs={t.config: merged[t.config] for t in suite.tasks if t.config in merged})
         (staging / "README.md").write_text(render_card(suite, manifest), encoding="utf-8")
         (staging / "eval.yaml").write_text(render_eval_yaml(suite, manifest), encoding="utf-8")

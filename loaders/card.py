@@ -141,6 +141,7 @@ def render_card(suite: SuiteSpec, manifest: BuildManifest) -> str:
         "",
         "## Provenance",
         "",
+        *([f"Raw release: {manifest.raw_origin}.", ""] if manifest.raw_origin else []),
         f"Checksum verification: `{manifest.verification}`. Upstream files (sha256):",
         "",
         "| file | sha256 | matches gfmbench's manifest |",

@@ -52,6 +52,7 @@ class BuildManifest(_Record):
     version: str
     builder_version: str
     verification: Verification
+    raw_origin: str | None = None  # where the raw release of this build came from (a local copy, a download)
     configs: dict[str, ConfigBuild] = Field(default_factory=dict)
 
     def to_json(self) -> str:

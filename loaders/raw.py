@@ -71,14 +71,22 @@ def check_file(path: Path, relpath: str, manifest: ChecksumManifest, verificatio
     return RawFile(relpath, actual, verified=True)
 
 
-def resolve_raw_dir(suite: SuiteSpec, raw_dir: str | Path | None = None,
-                    verification: Verification = "all_checks") -> Path:
-    """The folder holding this suite's upstream task folders."""
+@dataclass(frozen=True)
+class RawRelease:
+    """The folder holding a suite's upstream task folders, and where it came from (said in the dataset card)."""
+
+    path: Path
+    origin: str
+
+
+def resolve_raw_release(suite: SuiteSpec, raw_dir: str | Path | None = None,
+                        verification: Verification = "all_checks") -> RawRelease:
+    """The suite's raw release: `--raw-dir`, else `GFMBENCH_RAW_DIR/<folder>`, else its download route."""
     if raw_dir is not None:
         path = Path(raw_dir).expanduser()
         if not path.is_dir():
             raise MissingDataError(f"--raw-dir {path}: no such directory")
-        return path
+        return RawRelease(path, "a local copy (--raw-dir)")
     root = raw_root()
     if root is not None:
         path = root / suite.upstream.folder
@@ -86,11 +94,12 @@ def resolve_raw_dir(suite: SuiteSpec, raw_dir: str | Path | None = None,
             raise MissingDataError(
                 f"GFMBENCH_RAW_DIR={root} has no {suite.upstream.folder}/ folder for suite {suite.name!r}"
             )
-        return path
+        return RawRelease(path, f"a local copy (GFMBENCH_RAW_DIR/{suite.upstream.folder})")
     return download_release(suite, verification)
 
 
-def download_release(suite: SuiteSpec, verification: Verification = "all_checks", endpoint: str | None = None) -> Path:
+def download_release(suite: SuiteSpec, verification: Verification = "all_checks",
+                     endpoint: str | None = None) -> RawRelease:
     """Download the upstream release with huggingface_hub (retries and resume are its job): one archive (verified,
     then extracted) or the release's files (`hub_files` patterns, at the pinned `hub_revision`).
 
@@ -113,10 +122,13 @@ def download_release(suite: SuiteSpec, verification: Verification = "all_checks"
               f"{up.hub_repo}")
     try:
         if up.hub_files:
-            return Path(snapshot_download(up.hub_repo, repo_type=up.hub_repo_type, revision=up.hub_revision,
-                                          allow_patterns=up.hub_files, endpoint=endpoint,
-                                          cache_dir=str(raw_cache_dir() / "downloads"),
-                                          local_files_only=offline is not None))
+            folder = Path(snapshot_download(up.hub_repo, repo_type=up.hub_repo_type, revision=up.hub_revision,
+                                            allow_patterns=up.hub_files, endpoint=endpoint,
+                                            cache_dir=str(raw_cache_dir() / "downloads"),
+                                            local_files_only=offline is not None))
+            # the snapshot folder is named by the commit it holds: the exact revision goes into the card
+            return RawRelease(folder, f"{up.hub_repo_type} `{up.hub_repo}` at commit `{folder.name}`, files "
+                                      f"{', '.join(f'`{p}`' for p in up.hub_files)} (downloaded with huggingface_hub)")
         archive = Path(hf_hub_download(up.hub_repo, up.archive or "", repo_type=up.hub_repo_type,
                                        revision=up.hub_revision, endpoint=endpoint,
                                        cache_dir=str(raw_cache_dir() / "downloads"),
@@ -134,7 +146,10 @@ def download_release(suite: SuiteSpec, verification: Verification = "all_checks"
     if not extracted.is_dir():
         safe_extract_zip(archive, extracted)
     inner = extracted / up.folder
-    return inner if inner.is_dir() else extracted
+    checked = "sha256 checked" if verification == "all_checks" and manifest.archive else "sha256 not listed"
+    return RawRelease(inner if inner.is_dir() else extracted,
+                      f"{up.hub_repo_type} `{up.hub_repo}`{' at ' + up.hub_revision if up.hub_revision else ''}, "
+                      f"archive `{up.archive}` ({checked}; downloaded with huggingface_hub)")
 
 
 def safe_extract_zip(archive: Path, destination: Path) -> None:

@@ -166,7 +166,7 @@ def test_download_route_verifies_and_extracts(samples: Path, tmp_path: Path, mon
     suite = rgb.model_copy(update={"upstream": rgb.upstream.model_copy(
         update={"hub_repo": "upstream/rgb-release", "hub_repo_type": "dataset", "archive": "benchmarks/RGB.zip"})})
     with local_hub(root=tmp_path / "hub") as hub:
-        raw = download_release(suite, endpoint=hub.endpoint)
+        raw = download_release(suite, endpoint=hub.endpoint).path
         assert sorted(p.name for p in (raw / "RNA-SSP-Archive2").iterdir()) == ["test.json", "train.json", "valid.json"]
         assert sha256_file(raw / "RNA-SSP-Archive2" / "test.json") == ChecksumManifest.for_suite(rgb).files[
             "RNA-SSP-Archive2/test.json"]

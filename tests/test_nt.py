@@ -47,6 +47,7 @@ def test_nt_builds_with_a_carved_validation_split(tmp_path: Path) -> None:
     assert {r["label"] for r in train + valid} == {0, 1, 2}
     card = backend.read_file(REPO, "README.md").decode()
     assert "carved from train: 10%" in card and "declares no license" in card
+    assert "Raw release: a local copy (--raw-dir)." in card
     manifest = json.loads(backend.read_file(REPO, "gfmbench_build.json"))
     assert manifest["configs"]["promoter_tata"]["splits"]["test"]["max_length"] == 300
 
@@ -122,10 +123,13 @@ def test_download_route_fetches_the_release_files_at_the_pinned_revision(tmp_pat
     suite = nt.model_copy(update={"upstream": nt.upstream.model_copy(
         update={"hub_revision": upstream.head(nt.upstream.hub_repo)})})
     with local_hub(root=tmp_path / "hub") as hub:
-        fetched = download_release(suite, endpoint=hub.endpoint)
+        release = download_release(suite, endpoint=hub.endpoint)
+        fetched = release.path
     assert sorted(str(p.relative_to(fetched)) for p in fetched.rglob("*.parquet")) == \
         sorted(str(p.relative_to(raw)) for p in raw.rglob("*.parquet"))
     assert not list(fetched.rglob("*.fna"))  # only the patterns the suite names
+    head = upstream.head(nt.upstream.hub_repo)
+    assert release.origin.startswith(f"dataset `{nt.upstream.hub_repo}` at commit `{head}`, files `*/train.parquet`")
     built = {}
     for name, source in (("downloaded", fetched), ("raw-dir", raw)):
         backend = LocalGitBackend(tmp_path / name)

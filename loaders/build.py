@@ -54,7 +54,7 @@ def record_files(listing: dict[str, UpstreamFile], files: list[Path], raw: Path,
 
     infos = [check_file(p, p.relative_to(raw).as_posix(), checksums, verification) for p in files]
     if len(infos) <= MAX_LISTED_FILES:
-        listing.update({i.relpath: UpstreamFile(sha256=i.sha256, verified=i.verified) for i in infos})
+        listing.update({i.relpath: UpstreamFile(sha256=i.sha256, verified=i.verified, check=i.check) for i in infos})
         return
     digest = hashlib.sha256("".join(f"{i.relpath}\0{i.sha256}\n" for i in infos).encode()).hexdigest()
     folder = Path(infos[0].relpath).parent.parent.as_posix()

@@ -149,7 +149,8 @@ def render_card(suite: SuiteSpec, manifest: BuildManifest) -> str:
     ]
     for config in sorted(manifest.configs):
         for rel, info in sorted(manifest.configs[config].upstream_files.items()):
-            lines.append(f"| `{rel}` | `{info.sha256}` | {'yes' if info.verified else 'not listed'} |")
+            verdict = ("yes" + (f" ({info.check})" if info.check else "")) if info.verified else "not listed"
+            lines.append(f"| `{rel}` | `{info.sha256}` | {verdict} |")
     if missing:
         lines += ["", "Splits absent from the raw release used for this build (not faked):", "", *missing]
     lines += [

@@ -34,6 +34,7 @@ class UpstreamFile(_Record):
 
     sha256: str
     verified: bool
+    check: str | None = None  # how it was verified when not byte for byte (e.g. line endings restored)
 
 
 class ConfigBuild(_Record):

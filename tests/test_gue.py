@@ -13,6 +13,7 @@ import pytest
 from gfmbench.errors import DataFormatError
 from gfmbench.hub.publish import LocalGitBackend
 from gfmbench.loaders.build import build_suite
+from gfmbench.suites import get_suite
 from tests.upstream_files import synthetic_gue, write_csv
 
 REPO = "gfmbench/gue"
@@ -25,7 +26,7 @@ def read(backend: LocalGitBackend, path: str) -> list[dict]:
 def test_gue_builds_from_its_format(samples: Path, tmp_path: Path) -> None:
     raw = synthetic_gue(tmp_path, samples, random.Random(0))
     backend = LocalGitBackend(tmp_path / "hub")
-    report = build_suite("gue", raw_dir=raw, backend=backend, progress=False)
+    report = build_suite("gue", raw_dir=raw, backend=backend, verification="no_checks", progress=False)
     assert report.built["EMP_H3"] == {"train": 15, "validation": 15, "test": 15}  # counted from the files
     assert report.built["splice_reconstructed"] == {"train": 25, "validation": 25, "test": 25}
     rows = read(backend, "data/EMP_H3/train-00000-of-00001.parquet")
@@ -41,7 +42,8 @@ def test_gue_builds_from_its_format(samples: Path, tmp_path: Path) -> None:
 def test_virus_covid_can_be_excluded(samples: Path, tmp_path: Path) -> None:
     raw = synthetic_gue(tmp_path, samples, random.Random(1))
     backend = LocalGitBackend(tmp_path / "hub")
-    report = build_suite("gue", raw_dir=raw, exclude=["virus_covid"], backend=backend, progress=False)
+    report = build_suite("gue", raw_dir=raw, exclude=["virus_covid"], backend=backend,
+                         verification="no_checks", progress=False)
     assert "virus_covid" not in report.built and not any("virus_covid" in f for f in backend.list_files(REPO))
 
 
@@ -58,7 +60,8 @@ def test_bad_csv_rows(samples: Path, tmp_path: Path, content: str, message: str)
     (raw / "EMP" / "H3" / "dev.csv").write_text(content)
     backend = LocalGitBackend(tmp_path / "hub")
     with pytest.raises(DataFormatError, match=message):
-        build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, progress=False)
+        build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, verification="no_checks",
+                    progress=False)
     assert backend.head(REPO) is None
 
 
@@ -66,7 +69,7 @@ def test_lower_case_sequences_are_upper_cased(samples: Path, tmp_path: Path) -> 
     raw = synthetic_gue(tmp_path, samples, random.Random(3))
     write_csv(raw / "EMP" / "H3" / "test.csv", [("acgtN", "1"), ("ACGT", "0")])
     backend = LocalGitBackend(tmp_path / "hub")
-    build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, progress=False)
+    build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, verification="no_checks", progress=False)
     assert [r["sequence"] for r in read(backend, "data/EMP_H3/test-00000-of-00001.parquet")] == ["ACGTN", "ACGT"]
 
 
@@ -78,7 +81,7 @@ def test_rebuilds_are_byte_identical_for_the_columnar_and_streaming_builders(sam
     trees = []
     for attempt in ("a", "b"):
         backend = LocalGitBackend(tmp_path / attempt)
-        build_suite("gue", raw_dir=gue, backend=backend, progress=False)
+        build_suite("gue", raw_dir=gue, backend=backend, verification="no_checks", progress=False)
         build_suite("pgb", raw_dir=pgb, backend=backend, verification="no_checks", progress=False)
         trees.append((backend.tree_id("gfmbench/gue", "main"), backend.tree_id("gfmbench/pgb", "main")))
     assert trees[0] == trees[1]
@@ -95,4 +98,44 @@ def test_a_known_checksum_that_differs_stops_a_gue_build(samples: Path, tmp_path
     backend = LocalGitBackend(tmp_path / "hub")
     with pytest.raises(ChecksumError, match=r"EMP/H3/train\.csv: checksum mismatch"):
         build_suite("gue", raw_dir=raw, configs=["EMP_H3"], backend=backend, progress=False)
+    assert backend.head(REPO) is None
+
+
+def test_real_gue_files_verify_against_the_observed_digests_with_either_line_ending(samples: Path,
+                                                                                   tmp_path: Path) -> None:
+    """The 67 observed digests are of CRLF files; the real mouse/3 files verify byte for byte, an LF copy of the same
+    rows verifies with CRLF restored (said in the card), and a changed row is a checksum error."""
+    import shutil
+
+    from gfmbench.errors import ChecksumError
+    from gfmbench.loaders.raw import CRLF_RESTORED, ChecksumManifest
+
+    assert len(ChecksumManifest.for_suite(get_suite("gue")).files) == 67
+    crlf = tmp_path / "crlf"
+    shutil.copytree(samples / "GUE" / "mouse" / "3", crlf / "mouse" / "3")
+    lf = tmp_path / "lf"
+    for name in ("train.csv", "dev.csv", "test.csv"):
+        target = lf / "mouse" / "3" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((crlf / "mouse" / "3" / name).read_bytes().replace(b"\r\n", b"\n"))
+    built = {}
+    for name, raw in (("crlf", crlf), ("lf", lf)):
+        backend = LocalGitBackend(tmp_path / f"hub-{name}")
+        build_suite("gue", raw_dir=raw, configs=["mouse_tf_3"], backend=backend, progress=False)
+        record = json.loads(backend.read_file(REPO, "gfmbench_build.json"))["configs"]["mouse_tf_3"]["upstream_files"]
+        assert all(f["verified"] for f in record.values())
+        built[name] = (record, backend.read_file(REPO, "README.md").decode(),
+                       read(backend, "data/mouse_tf_3/test-00000-of-00001.parquet"))
+    assert not any("check" in f for f in built["crlf"][0].values())
+    assert {f["check"] for f in built["lf"][0].values()} == {CRLF_RESTORED}
+    assert f"yes ({CRLF_RESTORED})" in built["lf"][1]
+    assert built["lf"][2] == built["crlf"][2]  # the same rows either way
+    test_csv = lf / "mouse" / "3" / "test.csv"
+    lines = test_csv.read_text().splitlines(keepends=True)
+    sequence, label = lines[1].rstrip("\n").split(",")
+    lines[1] = f"{sequence},{1 - int(label)}\n"
+    test_csv.write_text("".join(lines))
+    backend = LocalGitBackend(tmp_path / "hub-changed")
+    with pytest.raises(ChecksumError, match=r"mouse/3/test\.csv: checksum mismatch \(sha256 expected 86b1c183"):
+        build_suite("gue", raw_dir=lf, configs=["mouse_tf_3"], backend=backend, progress=False)
     assert backend.head(REPO) is None

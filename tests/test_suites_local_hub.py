@@ -31,7 +31,8 @@ print(json.dumps(out))
 
 def test_three_suites_load_through_the_local_hub(samples: Path, tmp_path: Path, request) -> None:
     backend = LocalGitBackend(tmp_path / "hub")
-    build_suite("gue", raw_dir=synthetic_gue(tmp_path, samples, random.Random(0)), backend=backend, progress=False)
+    build_suite("gue", raw_dir=synthetic_gue(tmp_path, samples, random.Random(0)), backend=backend,
+                verification="no_checks", progress=False)
     build_suite("pgb", raw_dir=synthetic_pgb(tmp_path, random.Random(0)), backend=backend, verification="no_checks",
                 progress=False)
     gb_raw, _ = request.getfixturevalue("synthetic_gb_raw")  # the GB coordinate route on a synthetic reference

@@ -35,6 +35,26 @@ def _built_splits(repo_id: str) -> dict[str, dict[str, int]] | None:
             for name, entry in manifest.configs.items()}
 
 
+def _cmd_sources(args: argparse.Namespace) -> int:
+    from gfmbench.suites import get_suite
+    from gfmbench.suites.registry import suite_names
+    from gfmbench.table import format_table
+
+    rows = []
+    for name in [args.suite] if args.suite else suite_names():
+        sources = get_suite(name).upstream.sources
+        for i, source in enumerate(sources):
+            where = source.url or (f"drive:{source.file_id}" if source.file_id else
+                                   f"{source.repo_type}:{source.repo}@{source.revision or 'main'} "
+                                   f"{source.path or ' '.join(source.patterns)}")
+            rows.append([name, source.name + (" (default)" if i == 0 else ""), source.kind,
+                         "yes" if source.official else "no", where])
+        if not sources:
+            rows.append([name, "—", "—", "—", "none declared: pass --raw-dir"])
+    print(format_table(["suite", "source", "kind", "official", "where"], rows))
+    return 0
+
+
 def _cmd_tasks(args: argparse.Namespace) -> int:
     """The task registry: by default what fits 120 columns (with the local hub's split sizes where the suite is
     built); `--long` adds alphabet, labels, license and upstream name."""
@@ -135,6 +155,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         verification="no_checks" if args.no_verify else "all_checks",
         force_tag=args.force_tag,
         progress=not args.no_progress,
+        download_source=args.source,
     )
     rows = [[config, *(splits.get(s, "—") for s in ("train", "validation", "test")),
              ", ".join(f"{s}: {n}" for s, n in splits.items() if s.startswith("test_"))]
@@ -533,6 +554,10 @@ def build_parser() -> argparse.ArgumentParser:
     tasks.add_argument("--long", action="store_true", help="also alphabet, labels, license and upstream name")
     tasks.set_defaults(func=_cmd_tasks)
 
+    sources = sub.add_parser("sources", help="list where each suite's raw release can be downloaded from")
+    sources.add_argument("suite", nargs="?", help="only this suite")
+    sources.set_defaults(func=_cmd_sources)
+
     models = sub.add_parser("models", help="list the model registry; `models check MODEL` tries a model first")
     models.set_defaults(func=_cmd_models)
     models_sub = models.add_subparsers(dest="models_command", metavar="ACTION")
@@ -551,6 +576,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("suite", help="suite name (e.g. rgb)")
     build.add_argument("--raw-dir", help="this suite's already-downloaded upstream copy "
                                          "(else GFMBENCH_RAW_DIR/<SUITE>, else download)")
+    build.add_argument("--source", metavar="NAME", help="download from this source of the suite (default: its first, "
+                       "the official one where there is one; `gfmbench sources SUITE` lists them)")
     build.add_argument("--configs", nargs="+", metavar="CONFIG", help="only these configs (names or upstream aliases)")
     build.add_argument("--exclude", nargs="+", metavar="CONFIG", help="leave these configs out (e.g. data whose "
                                                                      "terms forbid redistribution)")

@@ -99,10 +99,12 @@ def build_suite(
     verification: Verification = "all_checks",
     force_tag: bool = False,
     progress: bool = True,
+    download_source: str | None = None,
 ) -> BuildReport:
     """Build (or rebuild) `suite_name` into its dataset repo and tag it `v<version>`.
 
-    Configs not selected, or absent from this raw release, keep what the repo already had.
+    Configs not selected, or absent from this raw release, keep what the repo already had. Without a raw folder
+    the release comes from the suite's default download source, or `download_source` (a name it declares).
     """
     from datasets import Features
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete
@@ -114,7 +116,7 @@ def build_suite(
     suite = get_suite(suite_name)
     tasks = select_tasks(suite, configs, exclude)
     explicit = bool(configs)
-    release = resolve_raw_release(suite, raw_dir, verification)
+    release = resolve_raw_release(suite, raw_dir, verification, source=download_source, tasks=tasks)
     raw = release.path
     source = suite.source()
     checksums = ChecksumManifest.for_suite(suite)

@@ -21,7 +21,7 @@ from typing import Literal
 
 from gfmbench.config import raw_cache_dir, raw_root
 from gfmbench.errors import ChecksumError, ConfigError, DataFormatError, HubError, MissingDataError
-from gfmbench.suites.schema import SuiteSpec
+from gfmbench.suites.schema import DownloadSource, SuiteSpec, TaskSpec
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +100,10 @@ class RawRelease:
 
 
 def resolve_raw_release(suite: SuiteSpec, raw_dir: str | Path | None = None,
-                        verification: Verification = "all_checks") -> RawRelease:
-    """The suite's raw release: `--raw-dir`, else `GFMBENCH_RAW_DIR/<folder>`, else its download route."""
+                        verification: Verification = "all_checks", source: str | None = None,
+                        tasks: list[TaskSpec] | None = None) -> RawRelease:
+    """The suite's raw release: `--raw-dir`, else `GFMBENCH_RAW_DIR/<folder>`, else its download source (the
+    default, or `source`), fetching what `tasks` need."""
     if raw_dir is not None:
         path = Path(raw_dir).expanduser()
         if not path.is_dir():
@@ -115,61 +117,156 @@ def resolve_raw_release(suite: SuiteSpec, raw_dir: str | Path | None = None,
                 f"GFMBENCH_RAW_DIR={root} has no {suite.upstream.folder}/ folder for suite {suite.name!r}"
             )
         return RawRelease(path, f"a local copy (GFMBENCH_RAW_DIR/{suite.upstream.folder})")
-    return download_release(suite, verification)
+    return download_release(suite, verification, source=source, tasks=tasks)
 
 
-def download_release(suite: SuiteSpec, verification: Verification = "all_checks",
-                     endpoint: str | None = None) -> RawRelease:
-    """Download the upstream release with huggingface_hub (retries and resume are its job): one archive (verified,
-    then extracted) or the release's files (`hub_files` patterns, at the pinned `hub_revision`).
+def download_release(suite: SuiteSpec, verification: Verification = "all_checks", endpoint: str | None = None,
+                     source: str | None = None, tasks: list[TaskSpec] | None = None) -> RawRelease:
+    """Download the suite's raw release from its default source (the first it declares) or the one named, with the
+    library made for that kind of source; archives are verified where a digest is known, then extracted safely.
 
-    `endpoint` defaults to HF_ENDPOINT; any mirror of the upstream repo works (the local hub included).
-    """
-    up = suite.upstream
-    if not up.hub_repo or not (up.archive or up.hub_files):
+    `endpoint` defaults to HF_ENDPOINT for Hub sources; any mirror of the upstream repo works (the local hub
+    included). A source with one archive per task fetches those of `tasks` (default: all)."""
+    spec = suite.upstream.download_source(source)
+    if spec is None:
         raise ConfigError(f"suite {suite.name!r} declares no download location; pass --raw-dir")
+    release = FETCHERS[spec.kind](suite, spec, verification, endpoint, tasks or suite.tasks)
+    who = "official" if spec.official else "not the authors' own"
+    return RawRelease(release.path, f"source `{spec.name}` ({who}): {release.origin}")
+
+
+def _hub_fetch(suite: SuiteSpec, spec: DownloadSource, verification: Verification, endpoint: str | None,
+               tasks: list[TaskSpec]) -> RawRelease:
+    """hub_archive and hub_files: huggingface_hub downloads (retries and resume are its job)."""
     from huggingface_hub import constants, hf_hub_download, snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
     from gfmbench.hub.routing import unreachable
 
-    target = raw_cache_dir() / suite.name
+    repo = spec.repo or ""
     offline = unreachable(endpoint)  # offline: the cached copy, or one clear error, not minutes of retries
-    what = up.archive or ", ".join(up.hub_files)
-    at = f"@{up.hub_revision}" if up.hub_revision else ""
-    source = f"{endpoint or constants.ENDPOINT}/{up.hub_repo_type}s/{up.hub_repo}{at} ({what})"
-    advice = (f"pass --raw-dir with an upstream copy of {suite.name}, or set HF_ENDPOINT to a mirror holding "
-              f"{up.hub_repo}")
+    what = spec.path or ", ".join(spec.patterns)
+    at = f"@{spec.revision}" if spec.revision else ""
+    where = f"{endpoint or constants.ENDPOINT}/{spec.repo_type}s/{repo}{at} ({what})"
+    advice = f"pass --raw-dir with an upstream copy of {suite.name}, or set HF_ENDPOINT to a mirror holding {repo}"
+    cache = str(raw_cache_dir() / "downloads")
     try:
-        if up.hub_files:
-            folder = Path(snapshot_download(up.hub_repo, repo_type=up.hub_repo_type, revision=up.hub_revision,
-                                            allow_patterns=up.hub_files, endpoint=endpoint,
-                                            cache_dir=str(raw_cache_dir() / "downloads"),
+        if spec.kind == "hub_files":
+            folder = Path(snapshot_download(repo, repo_type=spec.repo_type, revision=spec.revision,
+                                            allow_patterns=spec.patterns, endpoint=endpoint, cache_dir=cache,
                                             local_files_only=offline is not None))
             # the snapshot folder is named by the commit it holds: the exact revision goes into the card
-            return RawRelease(folder, f"{up.hub_repo_type} `{up.hub_repo}` at commit `{folder.name}`, files "
-                                      f"{', '.join(f'`{p}`' for p in up.hub_files)} (downloaded with huggingface_hub)")
-        archive = Path(hf_hub_download(up.hub_repo, up.archive or "", repo_type=up.hub_repo_type,
-                                       revision=up.hub_revision, endpoint=endpoint,
-                                       cache_dir=str(raw_cache_dir() / "downloads"),
-                                       local_files_only=offline is not None))
+            return RawRelease(folder, f"{spec.repo_type} `{repo}` at commit `{folder.name}`, files "
+                                      f"{', '.join(f'`{p}`' for p in spec.patterns)} (huggingface_hub)")
+        archive = Path(hf_hub_download(repo, spec.path or "", repo_type=spec.repo_type, revision=spec.revision,
+                                       endpoint=endpoint, cache_dir=cache, local_files_only=offline is not None))
     except LocalEntryNotFoundError:
-        raise HubError(f"cannot download suite {suite.name!r} from {source}: {offline or 'the hub did not answer'}"
+        raise HubError(f"cannot download suite {suite.name!r} from {where}: {offline or 'the hub did not answer'}"
                        f", and no copy is cached; {advice}") from None
     except (HfHubHTTPError, OSError) as exc:
-        raise HubError(f"cannot download suite {suite.name!r} from {source}: {exc}; {advice}") from None
-    manifest = ChecksumManifest.for_suite(suite)
+        raise HubError(f"cannot download suite {suite.name!r} from {where}: {exc}; {advice}") from None
+    folder, checked = _verified_extract(suite, spec, archive, where, verification)
+    return RawRelease(folder, f"{spec.repo_type} `{repo}`{at}, archive `{spec.path}` ({checked}; huggingface_hub)")
+
+
+def _http_fetch(suite: SuiteSpec, spec: DownloadSource, verification: Verification, endpoint: str | None,
+               tasks: list[TaskSpec]) -> RawRelease:
+    """http_archive: pooch downloads each archive (to a temporary file, renamed when complete, retried), checks its
+    sha256 where known, and the archives are extracted into one folder."""
+    import pooch
+
+    url = spec.url or ""
+    names = [t.upstream_names[0] for t in tasks] if "{name}" in url else [""]
+    downloads = raw_cache_dir() / "downloads" / suite.name / spec.name
+    urls = {name: url.replace("{name}", name) for name in names}
+    fetcher = pooch.create(path=downloads, base_url="", retry_if_failed=3,
+                           registry={_file_name(u): (f"sha256:{spec.sha256}" if spec.sha256 and
+                                                     verification == "all_checks" else None) for u in urls.values()},
+                           urls={_file_name(u): u for u in urls.values()})
+    folder = raw_cache_dir() / suite.name / spec.name
+    digests = []
+    for name, address in urls.items():
+        try:
+            archive = Path(fetcher.fetch(_file_name(address), progressbar=False))
+        except ValueError as exc:  # pooch: the downloaded file's hash differs from the known one
+            raise HubError(f"cannot use suite {suite.name!r} archive {address}: {exc} (nothing was kept)") from None
+        except Exception as exc:  # requests' HTTP and connection errors, after pooch's retries
+            raise HubError(f"cannot download suite {suite.name!r} archive {address}: {exc}") from None
+        digest = sha256_file(archive)
+        digests.append(digest)
+        target = folder / (name or "release") / digest[:16]
+        if not target.is_dir():
+            _extract(archive, target, address)
+        _merge(target, folder / "tree", suite.upstream.folder)
+    checked = "sha256 checked" if spec.sha256 and verification == "all_checks" else "no published sha256"
+    return RawRelease(folder / "tree", f"{len(urls)} archive(s) from `{url}` ({checked}; pooch)")
+
+
+def _gdrive_fetch(suite: SuiteSpec, spec: DownloadSource, verification: Verification, endpoint: str | None,
+                  tasks: list[TaskSpec]) -> RawRelease:
+    """gdrive_archive: gdown downloads the file (Google Drive's confirmation page is its job), then as an archive."""
+    import gdown
+
+    downloads = raw_cache_dir() / "downloads" / suite.name / spec.name
+    downloads.mkdir(parents=True, exist_ok=True)
+    archive = downloads / f"{spec.file_id}.zip"
+    where = f"Google Drive file {spec.file_id}"
+    if not archive.is_file():
+        partial = downloads / f".{spec.file_id}.partial"
+        try:
+            got = gdown.download(id=spec.file_id, output=str(partial), quiet=True)
+        except Exception as exc:  # gdown raises its own and requests' errors
+            partial.unlink(missing_ok=True)
+            raise HubError(f"cannot download suite {suite.name!r} from {where}: {exc}") from None
+        if not got or not partial.is_file():
+            partial.unlink(missing_ok=True)
+            raise HubError(f"cannot download suite {suite.name!r} from {where}: gdown got nothing")
+        partial.rename(archive)
+    folder, checked = _verified_extract(suite, spec, archive, where, verification)
+    return RawRelease(folder, f"{where} ({checked}; gdown)")
+
+
+FETCHERS = {"hub_archive": _hub_fetch, "hub_files": _hub_fetch, "http_archive": _http_fetch,
+            "gdrive_archive": _gdrive_fetch}
+
+
+def _file_name(url: str) -> str:
+    from urllib.parse import urlparse
+
+    return Path(urlparse(url).path).name or "release.zip"
+
+
+def _verified_extract(suite: SuiteSpec, spec: DownloadSource, archive: Path, where: str,
+                      verification: Verification) -> tuple[Path, str]:
+    """Check the archive's sha256 against the source's (or the checksum manifest's) and extract it once."""
+    expected = spec.sha256 or ChecksumManifest.for_suite(suite).archive
     digest = sha256_file(archive)
-    if verification == "all_checks" and manifest.archive and digest != manifest.archive:
-        raise ChecksumError(archive, manifest.archive, digest)
-    extracted = target / digest[:16]
+    if verification == "all_checks" and expected and digest != expected:
+        raise ChecksumError(archive, expected, digest)
+    extracted = raw_cache_dir() / suite.name / digest[:16]
     if not extracted.is_dir():
-        safe_extract_zip(archive, extracted)
-    inner = extracted / up.folder
-    checked = "sha256 checked" if verification == "all_checks" and manifest.archive else "sha256 not listed"
-    return RawRelease(inner if inner.is_dir() else extracted,
-                      f"{up.hub_repo_type} `{up.hub_repo}`{' at ' + up.hub_revision if up.hub_revision else ''}, "
-                      f"archive `{up.archive}` ({checked}; downloaded with huggingface_hub)")
+        _extract(archive, extracted, where)
+    inner = extracted / suite.upstream.folder
+    checked = "sha256 checked" if verification == "all_checks" and expected else "no published sha256"
+    return (inner if inner.is_dir() else extracted), checked
+
+
+def _extract(archive: Path, target: Path, where: str) -> None:
+    if not zipfile.is_zipfile(archive):
+        raise DataFormatError(f"not a zip archive (downloaded from {where}; truncated or an error page?)",
+                              file=archive)
+    safe_extract_zip(archive, target)
+
+
+def _merge(extracted: Path, tree: Path, folder: str) -> None:
+    """Link one archive's top-level entries into the release tree (per-task archives share one tree)."""
+    root = extracted / folder if (extracted / folder).is_dir() else extracted
+    tree.mkdir(parents=True, exist_ok=True)
+    for entry in root.iterdir():
+        link = tree / entry.name
+        if link.is_symlink():
+            link.unlink()  # an earlier download of the same task: point at this one
+        link.symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
 
 
 def safe_extract_zip(archive: Path, destination: Path) -> None:

@@ -46,17 +46,45 @@ class CarveSpec(_Strict):
     seed: int = 42
 
 
+DOWNLOAD_FIELDS = {"hub_archive": ("repo", "path"), "hub_files": ("repo", "patterns"), "http_archive": ("url",),
+                   "gdrive_archive": ("file_id",)}
+
+
+class DownloadSource(_Strict):
+    """One place a suite's raw release can be downloaded from, with the library that fetches it: huggingface_hub
+    for Hub repos (an archive, or files by pattern), pooch for HTTP archives (retries, hash check), gdown for a
+    Google Drive file."""
+
+    name: str = Field(pattern=r"^[a-z0-9_-]+$", description="What `gfmbench build --source` calls it.")
+    kind: Literal["hub_archive", "hub_files", "http_archive", "gdrive_archive"]
+    official: bool = Field(description="Published by the benchmark's authors; false: a mirror or a cache.")
+    description: str = Field(description="Who publishes it and where that is stated.")
+    repo: str | None = Field(None, description="hub_*: the Hub repo.")
+    repo_type: Literal["dataset", "model", "space"] = "dataset"
+    revision: str | None = Field(None, description="hub_*: the commit the builder was written for.")
+    path: str | None = Field(None, description="hub_archive: the archive's path inside the repo.")
+    patterns: list[str] = Field(default_factory=list, description="hub_files: glob patterns of the release files.")
+    url: str | None = Field(None, description="http_archive: the archive URL; with `{name}`, one archive per task "
+                                              "(each task's first upstream name).")
+    file_id: str | None = Field(None, description="gdrive_archive: the Google Drive file id.")
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="The archive's digest, where known.")
+
+    @model_validator(mode="after")
+    def _fields_of_its_kind(self) -> DownloadSource:
+        missing = [f for f in DOWNLOAD_FIELDS[self.kind] if not getattr(self, f)]
+        if missing:
+            raise ValueError(f"source {self.name!r}: a {self.kind} source needs {', '.join(missing)}")
+        if self.sha256 and self.url and "{name}" in self.url:
+            raise ValueError(f"source {self.name!r}: one sha256 cannot check one archive per task")
+        return self
+
+
 class UpstreamSpec(_Strict):
     """Where the raw release comes from and how it is laid out."""
 
     folder: str = Field(description="Folder name of this suite under GFMBENCH_RAW_DIR (e.g. 'RGB').")
-    hub_repo: str | None = Field(None, description="Hub repo holding the release archive.")
-    hub_repo_type: Literal["dataset", "model", "space"] = "dataset"
-    archive: str | None = Field(None, description="Path of the release archive inside hub_repo.")
-    hub_files: list[str] = Field(default_factory=list, description=(
-        "Glob patterns of the release's files inside hub_repo, for a release laid out as files rather than one "
-        "archive (fetched with huggingface_hub.snapshot_download)."))
-    hub_revision: str | None = Field(None, description="The commit of hub_repo the builder was written for.")
+    sources: list[DownloadSource] = Field(default_factory=list, description=(
+        "Where the release can be downloaded, the default first (the official one where there is one)."))
     split_files: dict[str, str] = Field(description="Canonical split name -> file name inside a task folder.")
     carve_validation: CarveSpec | None = None
     notes: str = ""
@@ -67,12 +95,23 @@ class UpstreamSpec(_Strict):
         return self
 
     @model_validator(mode="after")
-    def _one_download_route(self) -> UpstreamSpec:
-        if self.archive and self.hub_files:
-            raise ValueError("upstream: give either archive or hub_files, not both")
-        if (self.archive or self.hub_files or self.hub_revision) and not self.hub_repo:
-            raise ValueError("upstream: archive, hub_files and hub_revision need hub_repo")
+    def _sources_named_once(self) -> UpstreamSpec:
+        names = [s.name for s in self.sources]
+        if len(set(names)) != len(names):
+            raise ValueError(f"upstream.sources: names must be unique, got {names}")
         return self
+
+    def download_source(self, name: str | None = None) -> DownloadSource | None:
+        """The named source, or the default (the first); None when the suite declares none."""
+        if name is None:
+            return self.sources[0] if self.sources else None
+        for source in self.sources:
+            if source.name == name:
+                return source
+        from gfmbench.errors import ConfigError
+
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"no download source {name!r} (this suite declares: {known})")
 
 
 class TrainingDefaults(_Strict):

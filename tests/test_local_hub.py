@@ -163,8 +163,8 @@ def test_download_route_verifies_and_extracts(samples: Path, tmp_path: Path, mon
     backend = LocalGitBackend(tmp_path / "hub")
     publish(backend, "upstream/rgb-release", [CommitOperationAdd("benchmarks/RGB.zip", str(archive))], "release")
     rgb = get_suite("rgb")
-    suite = rgb.model_copy(update={"upstream": rgb.upstream.model_copy(
-        update={"hub_repo": "upstream/rgb-release", "hub_repo_type": "dataset", "archive": "benchmarks/RGB.zip"})})
+    mirror = rgb.upstream.sources[0].model_copy(update={"repo": "upstream/rgb-release", "repo_type": "dataset"})
+    suite = rgb.model_copy(update={"upstream": rgb.upstream.model_copy(update={"sources": [mirror]})})
     with local_hub(root=tmp_path / "hub") as hub:
         raw = download_release(suite, endpoint=hub.endpoint).path
         assert sorted(p.name for p in (raw / "RNA-SSP-Archive2").iterdir()) == ["test.json", "train.json", "valid.json"]

@@ -118,36 +118,51 @@ def test_download_route_fetches_the_release_files_at_the_pinned_revision(tmp_pat
     upstream = LocalGitBackend(tmp_path / "hub")
     nt = get_suite("nt")
     files = sorted(p for p in raw.rglob("*") if p.is_file())
-    publish(upstream, nt.upstream.hub_repo, [CommitOperationAdd(str(p.relative_to(raw)), str(p)) for p in files],
+    official = nt.upstream.sources[0]
+    publish(upstream, official.repo, [CommitOperationAdd(str(p.relative_to(raw)), str(p)) for p in files],
             "upstream layout")
-    suite = nt.model_copy(update={"upstream": nt.upstream.model_copy(
-        update={"hub_revision": upstream.head(nt.upstream.hub_repo)})})
+    head = upstream.head(official.repo)
+
+    def pinned(revision: str):
+        source = official.model_copy(update={"revision": revision})
+        return nt.model_copy(update={"upstream": nt.upstream.model_copy(update={"sources": [source]})})
+
+    suite = pinned(head)
     with local_hub(root=tmp_path / "hub") as hub:
         release = download_release(suite, endpoint=hub.endpoint)
         fetched = release.path
     assert sorted(str(p.relative_to(fetched)) for p in fetched.rglob("*.parquet")) == \
         sorted(str(p.relative_to(raw)) for p in raw.rglob("*.parquet"))
     assert not list(fetched.rglob("*.fna"))  # only the patterns the suite names
-    head = upstream.head(nt.upstream.hub_repo)
-    assert release.origin.startswith(f"dataset `{nt.upstream.hub_repo}` at commit `{head}`, files `*/train.parquet`")
+    assert release.origin.startswith(f"source `instadeep` (official): dataset `{official.repo}` at commit `{head}`, "
+                                     "files `*/train.parquet`")
     built = {}
     for name, source in (("downloaded", fetched), ("raw-dir", raw)):
         backend = LocalGitBackend(tmp_path / name)
         build_suite("nt", raw_dir=source, backend=backend, verification="no_checks", progress=False)
         built[name] = [rows(backend, "splice_sites_all", split) for split in ("train", "validation", "test")]
     assert built["downloaded"] == built["raw-dir"]
-    wrong = suite.model_copy(update={"upstream": suite.upstream.model_copy(update={"hub_revision": "0" * 40})})
     with local_hub(root=tmp_path / "hub") as hub, pytest.raises(Exception, match="cannot download suite 'nt'"):
-        download_release(wrong, endpoint=hub.endpoint)
+        download_release(pinned("0" * 40), endpoint=hub.endpoint)
 
 
-def test_a_suite_names_one_download_route() -> None:
+def test_a_download_source_has_the_fields_of_its_kind_and_a_unique_name() -> None:
     from pydantic import ValidationError
 
-    from gfmbench.suites.schema import UpstreamSpec
+    from gfmbench.errors import ConfigError
+    from gfmbench.suites.schema import DownloadSource, UpstreamSpec
 
-    base = {"folder": "NT", "split_files": {"train": "train.parquet"}}
-    with pytest.raises(ValidationError, match="either archive or hub_files, not both"):
-        UpstreamSpec(**base, hub_repo="a/b", archive="x.zip", hub_files=["*/train.parquet"])
-    with pytest.raises(ValidationError, match="need hub_repo"):
-        UpstreamSpec(**base, hub_files=["*/train.parquet"])
+    common = {"official": True, "description": "d"}
+    with pytest.raises(ValidationError, match="a hub_files source needs repo, patterns"):
+        DownloadSource(name="a", kind="hub_files", **common)
+    with pytest.raises(ValidationError, match="a gdrive_archive source needs file_id"):
+        DownloadSource(name="a", kind="gdrive_archive", **common)
+    with pytest.raises(ValidationError, match="one sha256 cannot check one archive per task"):
+        DownloadSource(name="a", kind="http_archive", url="https://x/{name}.zip", sha256="0" * 64, **common)
+    one = DownloadSource(name="a", kind="http_archive", url="https://x/r.zip", **common)
+    with pytest.raises(ValidationError, match="names must be unique"):
+        UpstreamSpec(folder="NT", split_files={"train": "train.parquet"}, sources=[one, one])
+    upstream = UpstreamSpec(folder="NT", split_files={"train": "train.parquet"}, sources=[one])
+    assert upstream.download_source() is one and upstream.download_source("a") is one
+    with pytest.raises(ConfigError, match=r"no download source 'b' \(this suite declares: a\)"):
+        upstream.download_source("b")

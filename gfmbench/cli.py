@@ -172,6 +172,27 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_release(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gfmbench.hub.publish import select_backend
+    from gfmbench.loaders.release import release_suites
+    from gfmbench.suites.registry import suite_names
+    from gfmbench.table import format_table
+
+    backend = select_backend(to_hub=args.push_to_hub, root=args.hub_root)
+    results = release_suites(args.suites or suite_names(), backend,
+                             raw_root=Path(args.raw_root) if args.raw_root else None,
+                             verification="no_checks" if args.no_verify else "all_checks", force_tag=args.force_tag,
+                             progress=not args.no_progress)
+    print(format_table(["suite", "repo", "tag", "commit", "configs", "shards", "raw files verified", "result"],
+                       [[r.suite, r.repo_id, r.tag or "—", (r.commit or "")[:12] or "—", r.configs, r.shards,
+                         r.verified_files or "—", "released" if r.error is None else "FAILED"] for r in results]))
+    for r in results:
+        print(f"{r.suite}: {r.error}" if r.error else f"{r.suite}: raw release: {r.raw_origin}")
+    return 1 if any(r.error for r in results) else 0
+
+
 def _format_cell(value: object, interval: bool = False) -> str:
     if isinstance(value, tuple) and interval:
         return f"[{value[0]:.4f}, {value[1]:.4f}]"
@@ -553,6 +574,19 @@ def build_parser() -> argparse.ArgumentParser:
     tasks.add_argument("--suite", help="only this suite (e.g. rgb)")
     tasks.add_argument("--long", action="store_true", help="also alphabet, labels, license and upstream name")
     tasks.set_defaults(func=_cmd_tasks)
+
+    release = sub.add_parser("release", help="build, verify and publish suites (all by default), each tagged, then "
+                             "check each release at its tag")
+    release.add_argument("suites", nargs="*", help="suite names (default: every suite)")
+    release.add_argument("--raw-root", help="a folder with one upstream copy per suite (RGB/, GUE/, ...); default: "
+                         "GFMBENCH_RAW_DIR, else each suite's download source")
+    release.add_argument("--hub-root", help="local hub folder (default: $GFMBENCH_HOME/hub)")
+    release.add_argument("--push-to-hub", action="store_true", help="publish to the Hub at HF_ENDPOINT with your "
+                         "token instead of the local hub")
+    release.add_argument("--no-verify", action="store_true", help="do not compare raw files with the sha256 manifest")
+    release.add_argument("--force-tag", action="store_true", help="move existing release tags to the new content")
+    release.add_argument("--no-progress", action="store_true", help="no progress bars")
+    release.set_defaults(func=_cmd_release)
 
     sources = sub.add_parser("sources", help="list where each suite's raw release can be downloaded from")
     sources.add_argument("suite", nargs="?", help="only this suite")

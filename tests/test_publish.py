@@ -31,6 +31,10 @@ def test_commit_list_read_and_delete(tmp_path: Path) -> None:
     assert backend.read_file(REPO, "data/a/x.parquet") is None
     assert backend.read_file(REPO, "data/a/x.parquet", revision="v1") == b"x"  # the release is untouched
     assert backend.head(REPO) == second
+    backend.commit(REPO, [CommitOperationDelete("data/b/y.parquet")], "one file")  # the bare repo has no work tree
+    assert backend.list_files(REPO) == ["README.md"]
+    with pytest.raises(HubError, match="did not match any files"):  # like the Hub: a missing file is an error
+        backend.commit(REPO, [CommitOperationDelete("data/b/y.parquet")], "again")
 
 
 def test_identical_content_makes_no_commit(tmp_path: Path) -> None:

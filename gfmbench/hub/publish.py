@@ -218,7 +218,8 @@ class LocalGitBackend:
                     if op.is_folder or op.path_in_repo.endswith("/"):
                         self._git(repo, "rm", "--cached", "-r", "--quiet", "--ignore-unmatch", "--", target, env=env)
                     else:
-                        self._git(repo, "update-index", "--force-remove", "--", target, env=env)
+                        # `rm --cached` works in the bare repo (update-index --force-remove wants a work tree)
+                        self._git(repo, "rm", "--cached", "--quiet", "--", target, env=env)
                 else:
                     raise HubError(f"unsupported commit operation {type(op).__name__}")
             tree = self._git(repo, "write-tree", env=env).stdout.decode().strip()

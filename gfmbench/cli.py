@@ -193,6 +193,17 @@ def _cmd_release(args: argparse.Namespace) -> int:
     return 1 if any(r.error for r in results) else 0
 
 
+def _add_publishing_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags of the commands that build and publish dataset repos (build, release)."""
+    parser.add_argument("--hub-root", help="local hub folder (default: $GFMBENCH_HOME/hub)")
+    parser.add_argument("--push-to-hub", action="store_true", help="publish to the Hub at HF_ENDPOINT with your token "
+                                                                   "instead of the local hub")
+    parser.add_argument("--no-verify", action="store_true", help="do not compare raw files with the sha256 manifest")
+    parser.add_argument("--force-tag", action="store_true", help="move an existing release tag to the new content")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
+
+
 def _format_cell(value: object, interval: bool = False) -> str:
     if isinstance(value, tuple) and interval:
         return f"[{value[0]:.4f}, {value[1]:.4f}]"
@@ -580,12 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("suites", nargs="*", help="suite names (default: every suite)")
     release.add_argument("--raw-root", help="a folder with one upstream copy per suite (RGB/, GUE/, ...); default: "
                          "GFMBENCH_RAW_DIR, else each suite's download source")
-    release.add_argument("--hub-root", help="local hub folder (default: $GFMBENCH_HOME/hub)")
-    release.add_argument("--push-to-hub", action="store_true", help="publish to the Hub at HF_ENDPOINT with your "
-                         "token instead of the local hub")
-    release.add_argument("--no-verify", action="store_true", help="do not compare raw files with the sha256 manifest")
-    release.add_argument("--force-tag", action="store_true", help="move existing release tags to the new content")
-    release.add_argument("--no-progress", action="store_true", help="no progress bars")
+    _add_publishing_flags(release)
     release.set_defaults(func=_cmd_release)
 
     sources = sub.add_parser("sources", help="list where each suite's raw release can be downloaded from")
@@ -615,13 +621,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--configs", nargs="+", metavar="CONFIG", help="only these configs (names or upstream aliases)")
     build.add_argument("--exclude", nargs="+", metavar="CONFIG", help="leave these configs out (e.g. data whose "
                                                                      "terms forbid redistribution)")
-    build.add_argument("--hub-root", help="local hub folder (default: $GFMBENCH_HOME/hub)")
-    build.add_argument("--push-to-hub", action="store_true", help="publish to the Hub at HF_ENDPOINT with your token "
-                                                                  "instead of the local hub")
-    build.add_argument("--no-verify", action="store_true", help="do not compare raw files with the sha256 manifest")
-    build.add_argument("--force-tag", action="store_true", help="move an existing release tag to the new content")
-    build.add_argument("--no-progress", action="store_true", help="no progress bars")
-    build.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
+    _add_publishing_flags(build)
     build.set_defaults(func=_cmd_build)
 
     run_ = sub.add_parser("run", help="fine-tune and evaluate a model on a suite's tasks (AutoBench)")

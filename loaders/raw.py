@@ -184,7 +184,6 @@ def _http_fetch(suite: SuiteSpec, spec: DownloadSource, verification: Verificati
                                                      verification == "all_checks" else None) for u in urls.values()},
                            urls={_file_name(u): u for u in urls.values()})
     folder = raw_cache_dir() / suite.name / spec.name
-    digests = []
     for name, address in urls.items():
         try:
             archive = Path(fetcher.fetch(_file_name(address), progressbar=False))
@@ -193,7 +192,6 @@ def _http_fetch(suite: SuiteSpec, spec: DownloadSource, verification: Verificati
         except Exception as exc:  # requests' HTTP and connection errors, after pooch's retries
             raise HubError(f"cannot download suite {suite.name!r} archive {address}: {exc}") from None
         digest = sha256_file(archive)
-        digests.append(digest)
         target = folder / (name or "release") / digest[:16]
         if not target.is_dir():
             _extract(archive, target, address)

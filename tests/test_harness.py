@@ -196,9 +196,17 @@ def test_quiet_prints_only_the_results(hub, demo_run: Path) -> None:
 
 def test_ctrl_c_says_what_was_kept_and_how_to_resume(hub, tmp_path: Path) -> None:
     _, _, env = hub
-    proc = subprocess.Popen([*RUN, "--model", "gfmbench/tiny-random-bert-nt", "--tasks", "SSP_Archive2",
-                             "--epochs", "50", "--output-dir", str(tmp_path)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # A terminal's foreground job starts with SIGINT at its default; a background job of a non-interactive shell
+    # (`bash -c '... &'`, how CI is often launched) starts with it ignored, and Python keeps an inherited SIG_IGN (the
+    # nohup convention), so the child would never see the Ctrl-C. A Python-level handler is reset to the default on
+    # exec, an ignored signal is not: install one for the duration of the spawn.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen([*RUN, "--model", "gfmbench/tiny-random-bert-nt", "--tasks", "SSP_Archive2",
+                                 "--epochs", "50", "--output-dir", str(tmp_path)], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     time.sleep(8)  # loading or training by now
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)

@@ -293,6 +293,7 @@ def _leaderboard_tables(args: argparse.Namespace) -> Path:
     from pathlib import Path
 
     from gfmbench.config import gfmbench_home
+    from gfmbench.leaderboard.reported import reported_from_folder
     from gfmbench.leaderboard.table import build_leaderboard, cards_from_folder, repo_snapshot
 
     output = Path(args.output) if args.output else gfmbench_home() / "leaderboard"
@@ -302,11 +303,57 @@ def _leaderboard_tables(args: argparse.Namespace) -> Path:
         root = repo_snapshot(args.results_repo, args.revision)
     else:
         return output
-    items = cards_from_folder(root)
+    items, reported = cards_from_folder(root), reported_from_folder(root)
     table, excluded = build_leaderboard(items, output, predictions_root=root,
-                                        n_resamples=getattr(args, "resamples", 1000))
-    print(f"leaderboard tables: {table} ({len(items)} cards read), excluded: {excluded}", flush=True)
+                                        n_resamples=getattr(args, "resamples", 1000), reported_items=reported)
+    print(f"leaderboard tables: {table} ({len(items)} result cards, {len(reported)} reported cards read), "
+          f"excluded: {excluded}", flush=True)
     return output
+
+
+def _cmd_reported(args: argparse.Namespace) -> int:
+    """The transcribed published results (gfmbench.leaderboard.reported): list them, write them as cards into a
+    results folder, or publish them into a results repo, where the leaderboard reads them."""
+    from collections import Counter
+    from pathlib import Path
+
+    from gfmbench.leaderboard.reported import export_cards, packaged_papers, reported_cards
+    from gfmbench.table import format_table
+
+    papers = packaged_papers()
+    cards = [card for paper in papers for card in reported_cards(paper)]
+    if args.reported_command == "list":
+        rows = []
+        for paper in papers:
+            mine = [c for c in cards if c.id.startswith(paper.id + "/")]
+            suites = Counter(c.suite for c in mine)
+            rows.append([paper.id, paper.source.doi or paper.source.arxiv or "", str(len(mine)),
+                         ", ".join(f"{k} {v}" for k, v in sorted(suites.items())),
+                         str(sum(len(t.rows) for t in paper.tables)),
+                         str(sum(len(t.unmapped) for t in paper.tables)), paper.metric_as_printed,
+                         paper.protocol.regime])
+        print(format_table(["paper", "source", "values", "per suite", "rows mapped", "rows left out", "metric",
+                            "regime"], rows))
+        return 0
+    if args.reported_command == "export":
+        written = export_cards(cards, Path(args.folder))
+        print(f"{len(written)} reported cards written under {Path(args.folder) / 'reported'}")
+        return 0
+    import tempfile
+
+    from huggingface_hub import CommitOperationAdd
+
+    from gfmbench.hub.publish import publish, select_backend
+
+    with tempfile.TemporaryDirectory() as tmp:
+        written = export_cards(cards, Path(tmp))
+        operations = [CommitOperationAdd(p.relative_to(tmp).as_posix(), str(p)) for p in written]
+        backend = select_backend(to_hub=args.push_to_hub, root=args.hub_root)
+        result = publish(backend, args.results_repo, operations,
+                         f"Reported results: {len(cards)} values from {len(papers)} paper(s)")
+    print(f"{len(cards)} reported cards in {args.results_repo} at {result.commit}"
+          + ("" if result.changed else " (unchanged)"))
+    return 0
 
 
 def _cmd_leaderboard_build(args: argparse.Namespace) -> int:
@@ -791,6 +838,18 @@ def build_parser() -> argparse.ArgumentParser:
     board_serve.set_defaults(func=_cmd_leaderboard_serve)
     for p in (board_build, board_serve, board_show):
         p.set_defaults(repos=lambda a: [(a.results_repo, "dataset")] if a.results_repo else [])
+
+    reported = sub.add_parser("reported", help="published results transcribed from papers (never counted as runs)")
+    reported_sub = reported.add_subparsers(dest="reported_command", required=True, metavar="ACTION")
+    reported_sub.add_parser("list", help="the transcribed papers: values, mapped and left-out rows")
+    export = reported_sub.add_parser("export", help="write the reported cards into a results folder")
+    export.add_argument("folder", help="a results folder (the cards go to FOLDER/reported/)")
+    publish_reported = reported_sub.add_parser("publish", help="commit the reported cards into a results repo")
+    publish_reported.add_argument("--results-repo", default="gfmbench/results", help="default gfmbench/results")
+    publish_reported.add_argument("--hub-root", help="local hub folder (default: $GFMBENCH_HOME/hub)")
+    publish_reported.add_argument("--push-to-hub", action="store_true",
+                                  help="publish to the Hub at HF_ENDPOINT with your token instead of the local hub")
+    reported.set_defaults(func=_cmd_reported)
 
     hub = sub.add_parser("hub", help="the local hub (a folder of git repos served like huggingface.co)")
     hub_sub = hub.add_subparsers(dest="hub_command", required=True, metavar="ACTION")

@@ -6,7 +6,9 @@ import tempfile
 from pathlib import Path
 
 from gfmbench.leaderboard.app import build_app
+from gfmbench.leaderboard.reported import reported_from_folder
 from gfmbench.leaderboard.table import (
+    REPORTED_FILE,
     SIGNIFICANCE_FILE,
     build_leaderboard,
     cards_from_folder,
@@ -17,9 +19,11 @@ from gfmbench.leaderboard.table import (
 repo = os.environ.get("RESULTS_REPO", "gfmbench/results")
 tables = Path(tempfile.mkdtemp(prefix="leaderboard-"))
 snapshot = repo_snapshot(repo, os.environ.get("RESULTS_REVISION"))
-table, excluded = build_leaderboard(cards_from_folder(snapshot), tables, predictions_root=snapshot)
+table, excluded = build_leaderboard(cards_from_folder(snapshot), tables, predictions_root=snapshot,
+                                    reported_items=reported_from_folder(snapshot))
 demo = build_app(read_units(table), __import__("json").loads(excluded.read_text()),
-                 __import__("json").loads((tables / SIGNIFICANCE_FILE).read_text()))
+                 __import__("json").loads((tables / SIGNIFICANCE_FILE).read_text()),
+                 read_units(tables / REPORTED_FILE))
 
 if __name__ == "__main__":
     demo.launch()

@@ -4,6 +4,7 @@ panel, and a screenshot kept as a test artifact."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from gfmbench.hub.server import free_port
-from gfmbench.leaderboard.fixtures import write_fixture_tree
+from gfmbench.leaderboard.fixtures import write_fixture_tree, write_reported_fixture
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.slow
@@ -26,6 +27,17 @@ ARTIFACTS = REPO / "test-artifacts"
 @pytest.fixture
 def app_url(tmp_path: Path):
     write_fixture_tree(tmp_path / "cards")
+    yield from _serve(tmp_path)
+
+
+@pytest.fixture
+def reported_app_url(tmp_path: Path):
+    write_reported_fixture(tmp_path / "cards")
+    yield from _serve(tmp_path)
+
+
+def _serve(tmp_path: Path):
+    """`gfmbench leaderboard serve` on the cards of tmp_path/cards, on a free loopback port, stopped afterwards."""
     port = free_port()
     env = {**os.environ, "GFMBENCH_HOME": str(tmp_path / "home"), "GRADIO_ANALYTICS_ENABLED": "False"}
     proc = subprocess.Popen([sys.executable, "-m", "gfmbench", "leaderboard", "serve", "--results-dir",
@@ -54,17 +66,29 @@ def first_column(page, table: str) -> list[str]:
     return [text.strip() for text in model_cells(page, table).all_inner_texts()]
 
 
-def test_leaderboard_in_chromium(app_url: str) -> None:
+@contextlib.contextmanager
+def _page(url: str, width: int = 1400, height: int = 1600):
+    """Debian's headless Chromium (through Playwright) on `url`."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed (.ci/run installs it with apt-get)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1400, "height": 1600})
-        page.goto(app_url)
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(url)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def test_leaderboard_in_chromium(app_url: str) -> None:
+    from playwright.sync_api import expect
+
+    with _page(app_url) as page:
         table = page.locator("#table-overview")
         expect(table).to_contain_text("gfmbench/model-a", timeout=60_000)
         assert first_column(page, "table-overview") == ["gfmbench/model-a", "gfmbench/model-b", "gfmbench/model-c"]
@@ -96,4 +120,38 @@ def test_leaderboard_in_chromium(app_url: str) -> None:
         expect(excluded).to_contain_text("gfmbench/forged-model", timeout=20_000)
         expect(excluded).to_contain_text("impossible value f1_macro = 1.7")
         page.screenshot(path=str(ARTIFACTS / "leaderboard-excluded.png"), full_page=True)
-        browser.close()
+
+
+def test_reported_cells_link_their_source_and_the_gap_is_shown(reported_app_url: str) -> None:
+    from playwright.sync_api import expect
+
+    with _page(reported_app_url, 1600, 1800) as page:
+        page.get_by_role("tab", name="GUE").click()
+        runs = page.locator("#table-gue")
+        expect(runs).to_contain_text("zhihan1996/DNABERT-2-117M", timeout=60_000)
+        expect(page.locator("#reported-gue")).to_be_hidden()  # runs only by default
+
+        page.locator("#kind-gue").get_by_text("reported in papers").click()
+        reported = page.locator("#reported-gue")
+        expect(reported).to_be_visible(timeout=20_000)
+        expect(runs).to_be_hidden()
+        expect(reported).to_contain_text("0.9137 †")  # Table 3, row "Yeast H3", column "DNABERT-2"
+        expect(reported).to_contain_text("gue/EMP_H3 · roc_auc ↑ (reported)")
+        link = reported.locator("a", has_text="0.9137 †").first
+        assert link.get_attribute("href") == "https://doi.org/10.1038/s41467-025-65823-8"
+        assert 'Table 3, row' in (link.get_attribute("title") or "")
+        expect(reported).to_contain_text("R1")  # ranked among reported values only
+
+        page.locator("#kind-gue").get_by_text("both").click()
+        gaps_table = page.locator("#gaps-gue")
+        expect(gaps_table).to_be_visible(timeout=20_000)
+        expect(runs).to_be_visible()
+        expect(gaps_table).to_contain_text("zhihan1996/DNABERT-2-117M")
+        expect(gaps_table).to_contain_text("-0.0037")  # 0.91 (mean of the two seeds) - 0.9137
+        expect(gaps_table).to_contain_text("t over 2 seeds")
+        expect(gaps_table).to_contain_text("regime: gfmbench's run is finetune, the paper's is probe")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "leaderboard-reported.png"), full_page=True)
+
+        page.get_by_role("tab", name="Excluded results").click()
+        expect(page.locator("#excluded")).to_contain_text("impossible value roc_auc = 1.3", timeout=20_000)

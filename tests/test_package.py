@@ -45,6 +45,7 @@ def test_wheel_contains_every_subpackage_and_data(tmp_path: Path) -> None:
     assert "gfmbench/loaders/upstream-checksums/rgb.json" in names
     assert "gfmbench/metrics/mcc/mcc.py" in names and "gfmbench/metrics/mcc/README.md" in names
     assert {"gfmbench/suites/gue.yaml", "gfmbench/suites/gb.yaml", "gfmbench/suites/pgb.yaml"} <= set(names)
+    assert "gfmbench/leaderboard/reported/feng2025-natcommun.yaml" in names  # the reported transcriptions
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
                     str(wheel)],

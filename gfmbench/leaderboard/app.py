@@ -64,6 +64,60 @@ def _frame(units: list[dict[str, Any]], filters: Filters, sort_by: str = "rank",
     return pd.DataFrame(data, columns=header), columns, rows
 
 
+KINDS = ("run by gfmbench", "reported in papers", "both")
+REPORTED_MARK = " †"
+REPORTED_LEGEND = ("*Reported in papers*: values transcribed from the papers' own tables (†, each linked to its "
+                   "source; hover for table, row and column as printed), never rerun here (`verified: false`). They "
+                   "are ranked only among reported values of the same task and metric (rank R1, R2, ...), never "
+                   "mixed into the ranking of runs. Where gfmbench ran the same checkpoint and measured the printed "
+                   "metric, *Reproduced vs reported* gives the gap with our interval and every protocol difference.")
+
+
+def _link(text: str, url: str, title: str = "") -> str:
+    title = title.replace('"', "'")
+    return f'[{text}]({url} "{title}")' if title else f"[{text}]({url})"
+
+
+def _reported_frame(reported: list[dict[str, Any]], suite: str | None, search: str = "") -> Any:
+    """The reported view: one row per (model, paper), one column per task and metric, each cell linked to its
+    source."""
+    import pandas as pd
+
+    from gfmbench.leaderboard.reported_board import reported_board
+    from gfmbench.metrics.catalog import CATALOG
+
+    columns, board = reported_board(reported, suite, search)
+    header = ["rank", "model", "checkpoint", "regime", "avg rank"] + [
+        f"{c} {'↑' if CATALOG[c.rsplit(' · ', 1)[1]].direction == 'higher' else '↓'} (reported)" for c in columns]
+    data = []
+    for b in board:
+        cells = []
+        for c in columns:
+            row = b["cells"].get(c)
+            cells.append(_link(row["value_as_printed"] + REPORTED_MARK, row["link"], row["citation"]) if row else "—")
+        data.append([f"R{b['rank']}", b["model"], b["model_id"] or "not established", b["regime"],
+                     f"{b['avg rank']:.2f}", *cells])
+    return pd.DataFrame(data, columns=header)
+
+
+def _gaps_frame(units: list[dict[str, Any]], reported: list[dict[str, Any]], suite: str | None) -> Any:
+    import pandas as pd
+
+    from gfmbench.leaderboard.reported_board import gaps
+
+    header = ["run by gfmbench", "reported", "task · metric", "reproduced", "our 95% interval", "reported value",
+              "gap (reproduced − reported)", "gap interval", "verdict", "source", "protocol differences"]
+    data = []
+    for g in gaps(units, reported, suite):
+        interval = f"[{g.interval[0]:.4f}, {g.interval[1]:.4f}] ({g.interval_method})" if g.interval else \
+            f"none ({g.interval_method})"
+        gap_interval = f"[{g.gap_interval[0]:+.4f}, {g.gap_interval[1]:+.4f}]" if g.gap_interval else "—"
+        data.append([g.run, g.reported, g.column, f"{g.reproduced:.4f} ({g.seeds} seed(s))", interval,
+                     f"{g.value:.4f}", f"{g.gap:+.4f}", gap_interval, g.verdict, _link("source", g.link, g.citation),
+                     "; ".join(g.differences) or "none known"])
+    return pd.DataFrame(data, columns=header)
+
+
 def _bars(columns: list[str], rows: list[dict[str, Any]]) -> Any:
     import plotly.graph_objects as go
 
@@ -162,21 +216,24 @@ def _rank_plot(significance: dict[str, Any] | None) -> Any:
 
 
 def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
-              significance: dict[str, Any] | None = None) -> Any:
+              significance: dict[str, Any] | None = None, reported: list[dict[str, Any]] | None = None) -> Any:
     import gradio as gr
     import pandas as pd
 
-    suites = sorted({u["suite"] for u in units})
+    reported = reported or []
+    suites = sorted({u["suite"] for u in units} | {r["suite"] for r in reported})
     downloads = Path(tempfile.mkdtemp(prefix="gfmbench-leaderboard-"))
     full, _, _ = _frame(units, Filters(), significance=significance)
     full.to_csv(downloads / "leaderboard.csv", index=False)
     pd.DataFrame(units).to_parquet(downloads / "leaderboard-units.parquet")
+    pd.DataFrame(reported).to_csv(downloads / "reported.csv", index=False)
 
     with gr.Blocks(title="gfmbench leaderboard") as demo:
         gr.Markdown("# gfmbench leaderboard\nGenomic foundation models scored by the gfmbench harness: fine-tuned, "
                     "frozen with a linear probe, or zero-shot (the regime column)."
                     " Every number comes from a validated result card; see *Excluded results* for cards that were "
-                    "refused. ↑ higher is better, ↓ lower is better; ranks account for both. " + LEGEND)
+                    "refused. ↑ higher is better, ↓ lower is better; ranks account for both. " + LEGEND + "\n\n"
+                    + REPORTED_LEGEND)
         with gr.Tabs():
             for tab in ["overview", *suites]:
                 suite = None if tab == "overview" else tab
@@ -195,7 +252,15 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
                         regimes = choice("regime", "Regime", "regime")
                         sort_by = gr.Dropdown(FIXED + columns, value="rank", label="Sort by", elem_id=f"sort-{tab}")
                         descending = gr.Checkbox(label="Descending", elem_id=f"desc-{tab}")
+                    kind = gr.Radio(list(KINDS), value=KINDS[0], label="Results", elem_id=f"kind-{tab}")
                     table = gr.Dataframe(value=frame, interactive=False, elem_id=f"table-{tab}", wrap=True)
+                    reported_table = gr.Dataframe(value=_reported_frame(reported, suite), interactive=False,
+                                                  datatype="markdown", elem_id=f"reported-{tab}", wrap=True,
+                                                  label="Reported in papers (ranked among themselves)",
+                                                  visible=False)
+                    gap_table = gr.Dataframe(value=_gaps_frame(units, reported, suite), interactive=False,
+                                             datatype="markdown", elem_id=f"gaps-{tab}", wrap=True,
+                                             label="Reproduced vs reported", visible=False)
                     with gr.Row():
                         bars = gr.Plot(_bars(columns, rows))
                         heat = gr.Plot(_heatmap(columns, rows))
@@ -204,11 +269,18 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
                         filters = Filters(suite=suite, task_types=_chosen(task_types), alphabets=_chosen(alphabet),
                                           licenses=_chosen(license_), regimes=_chosen(regime), search=text or "")
                         new_frame, cols, new_rows = _frame(units, filters, sort or "rank", bool(desc), significance)
-                        return new_frame, _bars(cols, new_rows), _heatmap(cols, new_rows)
+                        return (new_frame, _bars(cols, new_rows), _heatmap(cols, new_rows),
+                                _reported_frame(reported, suite, text or ""))
+
+                    def show(choice):
+                        runs, papers = choice != KINDS[1], choice != KINDS[0]
+                        return (gr.update(visible=runs), gr.update(visible=papers),
+                                gr.update(visible=runs and papers))
 
                     controls = [search, types, alphabets, licenses, regimes, sort_by, descending]
                     for control in controls:
-                        control.change(update, controls, [table, bars, heat])
+                        control.change(update, controls, [table, bars, heat, reported_table])
+                    kind.change(show, kind, [table, reported_table, gap_table])
             with gr.Tab("Model details"):
                 keys = sorted({row_key(u) for u in units})
                 first = keys[0] if keys else None
@@ -225,19 +297,20 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
                 gr.Markdown(f"{len(excluded)} result card(s) refused; they are not in any ranking.")
                 gr.Dataframe(value=pd.DataFrame(excluded or [], columns=["reason", "model", "task", "source"]),
                              interactive=False, elem_id="excluded", wrap=True)
-        gr.File(value=[str(downloads / "leaderboard.csv"), str(downloads / "leaderboard-units.parquet")],
+        gr.File(value=[str(downloads / "leaderboard.csv"), str(downloads / "leaderboard-units.parquet"),
+                       str(downloads / "reported.csv")],
                 label="Download the aggregated tables")
     return demo
 
 
 def serve(table_dir: Path, host: str = "127.0.0.1", port: int | None = None, block: bool = True) -> Any:
     """Launch the app on the built tables of `table_dir` (`leaderboard.parquet`, `excluded.json`)."""
-    from gfmbench.leaderboard.table import SIGNIFICANCE_FILE, read_units
+    from gfmbench.leaderboard.table import REPORTED_FILE, SIGNIFICANCE_FILE, read_units
 
     units = read_units(table_dir / "leaderboard.parquet")
     excluded = json.loads((table_dir / "excluded.json").read_text())
     significance_path = table_dir / SIGNIFICANCE_FILE
     significance = json.loads(significance_path.read_text()) if significance_path.is_file() else None
-    demo = build_app(units, excluded, significance)
+    demo = build_app(units, excluded, significance, read_units(table_dir / REPORTED_FILE))
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=True, quiet=True)
     return demo

@@ -76,3 +76,26 @@ def write_classification_units(folder: Path, model: str, references: list[int], 
                          extra={k: v for k, v in metrics.items() if k != spec.primary_metric}, recipe_id="r" * 16)
         written.append(write_unit(card.key.folder(folder), card, rows))
     return written
+
+
+def write_reported_fixture(folder: Path) -> list[Path]:
+    """The packaged reported cards (real transcriptions) exported into `folder/reported/`, two gfmbench units of
+    DNABERT-2 on GUE EMP_H3 (seeds 0 and 1, AUROC 0.90 and 0.92 beside the primary MCC) so that a
+    reproduced-vs-reported gap exists, and one forged reported card (an AUROC of 1.3) that must be refused."""
+    import json
+
+    from gfmbench.leaderboard.reported import REPORTED_FOLDER, export_cards, packaged_papers, reported_cards
+
+    written = export_cards([c for p in packaged_papers() for c in reported_cards(p)], folder)
+    for seed, (mcc, auroc) in enumerate([(0.61, 0.90), (0.63, 0.92)]):
+        card = make_card("zhihan1996/DNABERT-2-117M", "gue", "EMP_H3", seed, mcc, extra={"roc_auc": auroc})
+        path = card.key.folder(folder) / "result.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(card.model_dump_json(indent=2))
+        written.append(path)
+    forged = json.loads((folder / REPORTED_FOLDER / "feng2025-natcommun/gue/EMP_H3/grover.json").read_text())
+    forged.update(id="forged/gue/EMP_H3/grover", value=1.3, value_as_printed="1.3")
+    path = folder / REPORTED_FOLDER / "forged" / "gue" / "EMP_H3" / "grover.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(forged, indent=2))
+    return [*written, path]

@@ -19,6 +19,7 @@ from typing import Any
 
 from gfmbench.atomic import atomic_write
 from gfmbench.harness.validity import validate_card
+from gfmbench.leaderboard.reported import REPORTED_FOLDER, reported_rows
 
 
 @dataclass
@@ -65,7 +66,8 @@ def repo_snapshot(repo_id: str, revision: str | None = None, predictions: bool =
     with `predictions` the units' `predictions.parquet` (the significance tests read them)."""
     from huggingface_hub import snapshot_download
 
-    patterns = ["**/result.json", *(["**/predictions.parquet"] if predictions else [])]
+    patterns = ["**/result.json", f"{REPORTED_FOLDER}/**/*.json",
+                *(["**/predictions.parquet"] if predictions else [])]
     return Path(snapshot_download(repo_id, repo_type="dataset", revision=revision or "main",
                                   allow_patterns=patterns))
 
@@ -97,13 +99,17 @@ def unit_rows(cards: list[Card]) -> list[dict[str, Any]]:
             "n_parameters": r.cost.n_parameters, "wall_time_s": r.cost.wall_time_s,
             "train_samples_per_second": r.cost.train_samples_per_second, "peak_rss_mb": r.cost.peak_rss_mb,
             "timestamp": r.timestamp, "source": card.source,
+            "ci_low": r.confidence_interval[0] if r.confidence_interval else None,
+            "ci_high": r.confidence_interval[1] if r.confidence_interval else None,
         })
     return rows
 
 
 def build_leaderboard(items: Iterable[tuple[str, bytes | str]], out_dir: Path,
-                      predictions_root: Path | None = None, n_resamples: int = 1000) -> tuple[Path, Path]:
-    """Validate the cards and write `leaderboard.parquet` (one row per unit) and `excluded.json`; with
+                      predictions_root: Path | None = None, n_resamples: int = 1000,
+                      reported_items: Iterable[tuple[str, bytes | str]] = ()) -> tuple[Path, Path]:
+    """Validate the cards and write `leaderboard.parquet` (one row per unit), `reported.parquet` (one row per
+    valid reported card: gfmbench.leaderboard.reported) and `excluded.json` (refused cards of both kinds); with
     `predictions_root` (the folder the card sources are relative to, holding the units' predictions) also
     `significance.json`: per task, each model against the task's best (paired tests), and the ranks across
     tasks."""
@@ -118,7 +124,10 @@ def build_leaderboard(items: Iterable[tuple[str, bytes | str]], out_dir: Path,
     rows = unit_rows(loaded.cards)
     with atomic_path(table_path) as tmp:
         pq.write_table(pa.Table.from_pylist(rows, schema=_schema()), tmp)
-    atomic_write(excluded_path, json.dumps(loaded.excluded, indent=2) + "\n")
+    reported, refused = reported_rows(reported_items)
+    with atomic_path(out_dir / REPORTED_FILE) as tmp:
+        pq.write_table(pa.Table.from_pylist(reported, schema=_reported_schema()), tmp)
+    atomic_write(excluded_path, json.dumps(loaded.excluded + refused, indent=2) + "\n")
     if predictions_root is not None:
         report = significance_report(loaded.cards, rows, predictions_root, n_resamples)
         atomic_write(out_dir / SIGNIFICANCE_FILE, json.dumps(report, indent=2) + "\n")
@@ -126,6 +135,7 @@ def build_leaderboard(items: Iterable[tuple[str, bytes | str]], out_dir: Path,
 
 
 SIGNIFICANCE_FILE = "significance.json"
+REPORTED_FILE = "reported.parquet"
 
 
 def significance_report(cards: list[Card], rows: list[dict[str, Any]], root: Path,
@@ -192,12 +202,26 @@ def _schema() -> Any:
                       ("alphabet", s),
                       ("license", s), ("primary_metric", s), ("direction", s), ("value", f), ("metrics", s),
                       ("n_parameters", i), ("wall_time_s", f), ("train_samples_per_second", f), ("peak_rss_mb", f),
-                      ("timestamp", s), ("source", s)])
+                      ("timestamp", s), ("source", s), ("ci_low", f), ("ci_high", f)])
+
+
+def _reported_schema() -> Any:
+    import pyarrow as pa
+
+    s, f = pa.string(), pa.float64()
+    return pa.schema([("id", s), ("model", s), ("model_id", s), ("family", s), ("suite", s), ("task", s),
+                      ("metric", s), ("metric_as_printed", s), ("value", f), ("value_as_printed", s),
+                      ("primary_metric", s), ("same_metric", pa.bool_()), ("regime", s), ("differences", s),
+                      ("citation", s), ("link", s), ("read_from", s), ("source", s)])
 
 
 def read_units(path: Path) -> list[dict[str, Any]]:
+    """The rows of a built table (`leaderboard.parquet` or `reported.parquet`); a missing reported table (tables
+    built before reported cards existed) reads as empty."""
     import pyarrow.parquet as pq
 
+    if path.name == REPORTED_FILE and not path.is_file():
+        return []
     return pq.read_table(path).to_pylist()
 
 

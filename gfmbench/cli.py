@@ -364,17 +364,48 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_leaderboard_show(args: argparse.Namespace) -> int:
-    from gfmbench.leaderboard.table import Filters, format_cell, leaderboard, read_units
+    from gfmbench.leaderboard.table import REPORTED_FILE, Filters, format_cell, leaderboard, read_units
     from gfmbench.table import format_table
 
     folder = _leaderboard_tables(args)
     path = folder / "leaderboard.parquet"
     if not path.is_file():
         raise GfmbenchError(f"no leaderboard tables in {folder}: run `gfmbench leaderboard build` first")
-    columns, rows = leaderboard(read_units(path), Filters(suite=args.suite))
-    fixed = ["rank", "model", "regime", "avg rank", "mean score"]
-    print(format_table(fixed + columns, [[format_cell(r.get(k)) for k in fixed + columns] for r in rows]))
+    if args.kind in ("runs", "both"):
+        columns, rows = leaderboard(read_units(path), Filters(suite=args.suite))
+        fixed = ["rank", "model", "regime", "avg rank", "mean score"]
+        print(format_table(fixed + columns, [[format_cell(r.get(k)) for k in fixed + columns] for r in rows]))
+    if args.kind in ("reported", "both"):
+        _print_reported(read_units(path), read_units(folder / REPORTED_FILE), args.suite)
     return 0
+
+
+def _print_reported(units: list[dict], reported: list[dict], suite: str | None) -> None:
+    """The reported values (ranked among themselves, values as printed, † = transcribed from the source listed under
+    the table) and the reproduced-vs-reported gaps."""
+    from gfmbench.leaderboard.reported_board import gaps, reported_board
+    from gfmbench.table import format_table
+
+    columns, board = reported_board(reported, suite)
+    if not board:
+        print("no reported results (publish them with `gfmbench reported publish` or `gfmbench reported export`)")
+        return
+    print("\nReported in papers (never rerun here; ranked only among reported values of the same task and metric):")
+    print(format_table(["rank", "model", "checkpoint", "avg rank", *columns],
+                       [[f"R{b['rank']}", b["model"], b["model_id"] or "not established", f"{b['avg rank']:.2f}",
+                         *[b["cells"][c]["value_as_printed"] + " †" if c in b["cells"] else "—" for c in columns]]
+                        for b in board]))
+    sources = sorted({(r["citation"].split(", Table")[0], r["link"]) for r in reported
+                      if suite is None or r["suite"] == suite})
+    for citation, link in sources:
+        print(f"† {citation}: {link}")
+    found = gaps(units, reported, suite)
+    if found:
+        print("\nReproduced vs reported (gap = reproduced − reported; interval: ours, shifted by the reported value):")
+        print(format_table(["run", "task · metric", "reproduced", "reported", "gap", "gap interval", "verdict"],
+                           [[g.run, g.column, f"{g.reproduced:.4f}", f"{g.value:.4f}", f"{g.gap:+.4f}",
+                             f"[{g.gap_interval[0]:+.4f}, {g.gap_interval[1]:+.4f}]" if g.gap_interval else "—",
+                             g.verdict] for g in found]))
 
 
 def _cmd_leaderboard_serve(args: argparse.Namespace) -> int:
@@ -824,6 +855,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "results source is given)")
     board_show = board_sub.add_parser("show", help="print the leaderboard table in the terminal")
     board_show.add_argument("--suite", help="only this suite's tasks")
+    board_show.add_argument("--kind", choices=["runs", "reported", "both"], default="runs",
+                            help="runs by gfmbench (default), values reported in papers, or both (ranked apart)")
     board_show.set_defaults(func=_cmd_leaderboard_show)
     for p in (board_build, board_serve, board_show):
         p.add_argument("--results-repo",

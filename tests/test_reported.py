@@ -169,3 +169,19 @@ def test_reported_cli_lists_exports_and_publishes(tmp_path: Path) -> None:
     assert "135 reported cards in gfmbench/results" in out
     files = LocalGitBackend(tmp_path / "hub").list_files("gfmbench/results")
     assert sum(f.startswith("reported/feng2025-natcommun/") for f in files) == 135
+
+
+def test_leaderboard_show_prints_reported_values_apart_with_sources_and_the_gap(tmp_path: Path) -> None:
+    import os
+
+    write_reported_fixture(tmp_path / "cards")
+    env = {**os.environ, "GFMBENCH_HOME": str(tmp_path / "home")}
+    out = subprocess.run([sys.executable, "-m", "gfmbench", "leaderboard", "show", "--results-dir",
+                          str(tmp_path / "cards"), "--suite", "gue", "--kind", "both"], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    runs, reported = out.split("Reported in papers", 1)
+    assert "zhihan1996/DNABERT-2-117M" in runs and "†" not in runs
+    assert "R1" in reported and "0.9137 †" in reported
+    assert "† Feng et al., Nature Communications 16:10780 (2025): https://doi.org/10.1038/s41467-025-65823-8" in out
+    gap_line = next(line for line in out.splitlines() if "gue/EMP_H3 · roc_auc" in line and "0.9100" in line)
+    assert "-0.0037" in gap_line and "reported value inside our interval" in gap_line

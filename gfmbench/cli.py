@@ -341,18 +341,22 @@ def _cmd_reported(args: argparse.Namespace) -> int:
         return 0
     import tempfile
 
-    from huggingface_hub import CommitOperationAdd
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
     from gfmbench.hub.publish import publish, select_backend
+    from gfmbench.leaderboard.reported import stale_paths
 
+    backend = select_backend(to_hub=args.push_to_hub, root=args.hub_root)
+    backend.create_repo(args.results_repo, "dataset")
+    stale = stale_paths(backend.list_files(args.results_repo, "dataset"), cards)
     with tempfile.TemporaryDirectory() as tmp:
         written = export_cards(cards, Path(tmp))
-        operations = [CommitOperationAdd(p.relative_to(tmp).as_posix(), str(p)) for p in written]
-        backend = select_backend(to_hub=args.push_to_hub, root=args.hub_root)
+        operations: list = [CommitOperationAdd(p.relative_to(tmp).as_posix(), str(p)) for p in written]
+        operations += [CommitOperationDelete(path) for path in stale]
         result = publish(backend, args.results_repo, operations,
                          f"Reported results: {len(cards)} values from {len(papers)} paper(s)")
     print(f"{len(cards)} reported cards in {args.results_repo} at {result.commit}"
-          + ("" if result.changed else " (unchanged)"))
+          + (f", {len(stale)} stale card(s) removed" if stale else "") + ("" if result.changed else " (unchanged)"))
     return 0
 
 

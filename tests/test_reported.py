@@ -151,6 +151,8 @@ def test_gap_is_the_run_mean_minus_the_printed_value_with_the_runs_interval(tmp_
 
 
 def test_reported_cli_lists_exports_and_publishes(tmp_path: Path) -> None:
+    from huggingface_hub import CommitOperationAdd
+
     from gfmbench.hub.publish import LocalGitBackend
 
     env_home = {"GFMBENCH_HOME": str(tmp_path / "home")}
@@ -160,15 +162,26 @@ def test_reported_cli_lists_exports_and_publishes(tmp_path: Path) -> None:
     listed = subprocess.run([sys.executable, "-m", "gfmbench", "reported", "list"], env=env, capture_output=True,
                             text=True, check=True).stdout
     assert "feng2025-natcommun" in listed and "10.1038/s41467-025-65823-8" in listed and "135" in listed
+    # a card of an earlier transcription (a row since left out) must not survive a new export or publish
+    stale = "reported/feng2025-natcommun/gue/human_tf_0/dnabert-2.json"
+    other_paper = "reported/other-paper/gue/EMP_H3/x.json"
+    for path in (stale, other_paper):
+        (tmp_path / "results" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "results" / path).write_text("{}")
     subprocess.run([sys.executable, "-m", "gfmbench", "reported", "export", str(tmp_path / "results")], env=env,
                    check=True, capture_output=True)
-    assert len(list((tmp_path / "results" / "reported").rglob("*.json"))) == 135
+    assert len(list((tmp_path / "results" / "reported" / "feng2025-natcommun").rglob("*.json"))) == 135
+    assert not (tmp_path / "results" / stale).exists() and (tmp_path / "results" / other_paper).exists()
+    backend = LocalGitBackend(tmp_path / "hub")
+    backend.create_repo("gfmbench/results")
+    backend.commit("gfmbench/results", [CommitOperationAdd(p, b"{}") for p in (stale, other_paper)], "earlier")
     out = subprocess.run([sys.executable, "-m", "gfmbench", "reported", "publish", "--results-repo",
                           "gfmbench/results", "--hub-root", str(tmp_path / "hub")], env=env, capture_output=True,
                          text=True, check=True).stdout
-    assert "135 reported cards in gfmbench/results" in out
-    files = LocalGitBackend(tmp_path / "hub").list_files("gfmbench/results")
+    assert "135 reported cards in gfmbench/results" in out and "1 stale card(s) removed" in out
+    files = backend.list_files("gfmbench/results")
     assert sum(f.startswith("reported/feng2025-natcommun/") for f in files) == 135
+    assert stale not in files and other_paper in files
 
 
 def test_leaderboard_show_prints_reported_values_apart_with_sources_and_the_gap(tmp_path: Path) -> None:

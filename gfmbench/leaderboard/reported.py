@@ -231,15 +231,36 @@ def validate_reported(source: str, raw: bytes | str) -> tuple[ReportedCard | Non
 
 
 def export_cards(cards: Iterable[ReportedCard], folder: Path) -> list[Path]:
-    """Write cards as `<folder>/reported/<id>.json` (atomically), replacing that paper's earlier export."""
+    """Write cards as `<folder>/reported/<id>.json` (atomically). A paper's export replaces its earlier one: cards of
+    that paper no longer in the transcription (a row corrected or left out since) are removed, not left to count."""
     from gfmbench.atomic import atomic_write
 
+    cards = list(cards)
     written = []
     for card in cards:
         path = folder / REPORTED_FOLDER / f"{card.id}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         written.append(atomic_write(path, card.model_dump_json(indent=2) + "\n"))
+    keep = set(written)
+    for paper in {card.id.split("/")[0] for card in cards}:
+        for stale in sorted((folder / REPORTED_FOLDER / paper).rglob("*.json")):
+            if stale not in keep:
+                stale.unlink()
     return written
+
+
+def stale_paths(existing: Iterable[str], cards: Iterable[ReportedCard]) -> list[str]:
+    """Paths of a results repo (`reported/<paper>/...`) of the papers being published that the new cards do not
+    have: deleted in the same commit."""
+    cards = list(cards)
+    new = {f"{REPORTED_FOLDER}/{card.id}.json" for card in cards}
+    papers = {card.id.split("/")[0] for card in cards}
+    stale = []
+    for path in existing:
+        parts = path.split("/")
+        if len(parts) >= 3 and parts[0] == REPORTED_FOLDER and parts[1] in papers and path not in new:
+            stale.append(path)
+    return sorted(stale)
 
 
 def reported_from_folder(folder: Path) -> list[tuple[str, bytes]]:

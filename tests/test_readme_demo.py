@@ -65,6 +65,16 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     columns, rows = leaderboard(read_units(tmp_path / "home" / "leaderboard" / "leaderboard.parquet"))
     assert columns == ["rgb/SSP_Archive2"] and rows[0]["model"] == "gfmbench/tiny-random-bert-nt"
     assert rows[0]["rgb/SSP_Archive2"][0] == pytest.approx(entries[0].value, abs=1e-6)
+    # reported results published into the same repo come back through the server with the run cards, apart
+    published = subprocess.run([sys.executable, "-m", "gfmbench", "reported", "publish"], cwd=REPO, env=env,
+                               capture_output=True, text=True, timeout=300, check=False)
+    assert published.returncode == 0, published.stderr[-3000:]
+    board = subprocess.run([sys.executable, "-m", "gfmbench", "hub", "exec", "--", sys.executable, "-m", "gfmbench",
+                            "leaderboard", "build", "--results-repo", "gfmbench/results"], cwd=REPO, env=env,
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert board.returncode == 0 and "2 result cards, 135 reported cards read" in board.stdout, board.stderr[-3000:]
+    assert len(read_units(tmp_path / "home" / "leaderboard" / "reported.parquet")) == 135
+    assert leaderboard(read_units(tmp_path / "home" / "leaderboard" / "leaderboard.parquet"))[1] == rows
     # commands after the demo need no HF_ENDPOINT and no server: the local repos are found where they live
     plain = {k: v for k, v in env.items() if k != "HF_ENDPOINT"}
     again = subprocess.run([sys.executable, "-m", "gfmbench", "run", "--model", "gfmbench/tiny-random-bert-nt",

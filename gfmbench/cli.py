@@ -544,6 +544,7 @@ def _cmd_sweep_merge(args: argparse.Namespace) -> int:
     args.results_dir = str(Path(args.output_dir) if args.output_dir else default_output_dir())
     args.results_repo, args.revision = None, None
     args.suite = None
+    args.kind = "runs"  # the sweep's own units; reported values are not part of a sweep
     return _cmd_leaderboard_show(args)
 
 

@@ -388,13 +388,15 @@ def _print_reported(units: list[dict], reported: list[dict], suite: str | None) 
     """The reported values (ranked among themselves, values as printed, † = transcribed from the source listed under
     the table) and the reproduced-vs-reported gaps."""
     from gfmbench.leaderboard.reported_board import gaps, reported_board
+    from gfmbench.leaderboard.table import Filters
     from gfmbench.table import format_table
 
-    columns, board = reported_board(reported, suite)
+    columns, board = reported_board(reported, Filters(suite=suite))
     if not board:
         print("no reported results (publish them with `gfmbench reported publish` or `gfmbench reported export`)")
         return
-    print("\nReported in papers (never rerun here; ranked only among reported values of the same task and metric):")
+    print("\nReported in papers (never rerun here; ranked only among reported values of the same task, metric and "
+          "regime):")
     print(format_table(["rank", "model", "checkpoint", "avg rank", *columns],
                        [[f"R{b['rank']}", b["model"], b["model_id"] or "not established", f"{b['avg rank']:.2f}",
                          *[b["cells"][c]["value_as_printed"] + " †" if c in b["cells"] else "—" for c in columns]]

@@ -136,7 +136,7 @@ def test_reported_cells_link_their_source_and_the_gap_is_shown(reported_app_url:
         expect(reported).to_be_visible(timeout=20_000)
         expect(runs).to_be_hidden()
         expect(reported).to_contain_text("0.9137 †")  # Table 3, row "Yeast H3", column "DNABERT-2"
-        expect(reported).to_contain_text("gue/EMP_H3 · roc_auc ↑ (reported)")
+        expect(reported).to_contain_text("gue/EMP_H3 · roc_auc ↑ (reported, probe)")
         link = reported.locator("a", has_text="0.9137 †").first
         assert link.get_attribute("href") == "https://doi.org/10.1038/s41467-025-65823-8"
         assert 'Table 3, row' in (link.get_attribute("title") or "")

@@ -25,7 +25,7 @@ from gfmbench.leaderboard.reported import (
     validate_reported,
 )
 from gfmbench.leaderboard.reported_board import gaps, reported_board
-from gfmbench.leaderboard.table import build_leaderboard, cards_from_folder, leaderboard, read_units
+from gfmbench.leaderboard.table import Filters, build_leaderboard, cards_from_folder, leaderboard, read_units
 from gfmbench.metrics.catalog import CATALOG
 from gfmbench.suites.registry import get_task
 
@@ -109,9 +109,9 @@ def test_a_reported_card_never_counts_as_a_run(tmp_path: Path) -> None:
 
 def test_reported_values_are_ranked_among_themselves_per_task_and_metric() -> None:
     rows, _ = _built(ALL_CARDS)
-    columns, board = reported_board(rows, "gue")
-    assert len(columns) == 21 and all(c.endswith(" · roc_auc") for c in columns)
-    ranks = {b["model"]: b["task ranks"]["gue/EMP_H3 · roc_auc"] for b in board}
+    columns, board = reported_board(rows, Filters(suite="gue"))
+    assert len(columns) == 21 and all(c.endswith(" · roc_auc · probe") for c in columns)
+    ranks = {b["model"]: b["task ranks"]["gue/EMP_H3 · roc_auc · probe"] for b in board}
     # Table 3, row "Yeast H3": Caduceus-Ph 0.9285 > DNABERT-2 0.9137 > GROVER 0.9056 > HyenaDNA 0.8996 > NT-v2 0.8951
     assert ranks == {"Caduceus-Ph": 1, "DNABERT-2": 2, "GROVER": 3, "HyenaDNA": 4, "NT-v2": 5}
     for b in board:  # the average rank is the mean of the row's task ranks
@@ -136,7 +136,7 @@ def test_gap_is_the_run_mean_minus_the_printed_value_with_the_runs_interval(tmp_
     excluded = json.loads((tmp_path / "out" / "excluded.json").read_text())
     assert [e["reason"] for e in excluded] == ["reported card: impossible value roc_auc = 1.3 (must lie in [0.0, 1.0])"]
     (gap,) = gaps(units, reported)  # only DNABERT-2 has a Hub id, and only EMP_H3 was run
-    assert gap.column == "gue/EMP_H3 · roc_auc" and gap.seeds == 2
+    assert gap.column == "gue/EMP_H3 · roc_auc · probe" and gap.seeds == 2
     assert gap.reproduced == pytest.approx(0.91) and gap.value == 0.9137
     assert gap.gap == pytest.approx(0.91 - 0.9137)
     half = stats.t.ppf(0.975, 1) * stats.tstd([0.90, 0.92]) / math.sqrt(2)  # Student's t over 2 seeds
@@ -198,3 +198,16 @@ def test_leaderboard_show_prints_reported_values_apart_with_sources_and_the_gap(
     assert "† Feng et al., Nature Communications 16:10780 (2025): https://doi.org/10.1038/s41467-025-65823-8" in out
     gap_line = next(line for line in out.splitlines() if "gue/EMP_H3 · roc_auc" in line and "0.9100" in line)
     assert "-0.0037" in gap_line and "reported value inside our interval" in gap_line
+
+
+def test_reported_values_of_another_regime_or_a_filtered_task_type_are_apart() -> None:
+    rows, _ = _built(ALL_CARDS)
+    emp = [r for r in rows if r["task"] == "EMP_H3"]
+    finetuned = [{**r, "id": "other-paper/" + r["id"].split("/", 1)[1], "regime": "finetune", "value": 0.5}
+                 for r in emp if r["model"] == "NT-v2"]
+    columns, board = reported_board(emp + finetuned)
+    assert columns == ["gue/EMP_H3 · roc_auc · finetune", "gue/EMP_H3 · roc_auc · probe"]
+    alone = next(b for b in board if b["key"].startswith("NT-v2 [reported: other-paper"))
+    assert alone["task ranks"] == {"gue/EMP_H3 · roc_auc · finetune": 1.0}  # never ranked with the probe values
+    assert reported_board(rows, Filters(task_types=("token_classification",)))[1] == []
+    assert {b["model"] for b in reported_board(rows, Filters(search="dnabert-2-117m"))[1]} == {"DNABERT-2"}

@@ -68,9 +68,10 @@ KINDS = ("run by gfmbench", "reported in papers", "both")
 REPORTED_MARK = " †"
 REPORTED_LEGEND = ("*Reported in papers*: values transcribed from the papers' own tables (†, each linked to its "
                    "source; hover for table, row and column as printed), never rerun here (`verified: false`). They "
-                   "are ranked only among reported values of the same task and metric (rank R1, R2, ...), never "
-                   "mixed into the ranking of runs. Where gfmbench ran the same checkpoint and measured the printed "
-                   "metric, *Reproduced vs reported* gives the gap with our interval and every protocol difference.")
+                   "are ranked only among reported values of the same task, metric and regime (rank R1, R2, ...), "
+                   "never mixed into the ranking of runs. Where gfmbench ran the same checkpoint and measured the "
+                   "printed metric, *Reproduced vs reported* gives the gap with our interval and every protocol "
+                   "difference.")
 
 
 def _link(text: str, url: str, title: str = "") -> str:
@@ -78,17 +79,22 @@ def _link(text: str, url: str, title: str = "") -> str:
     return f'[{text}]({url} "{title}")' if title else f"[{text}]({url})"
 
 
-def _reported_frame(reported: list[dict[str, Any]], suite: str | None, search: str = "") -> Any:
-    """The reported view: one row per (model, paper), one column per task and metric, each cell linked to its
-    source."""
+def _reported_frame(reported: list[dict[str, Any]], filters: Filters) -> Any:
+    """The reported view: one row per (model, paper), one column per task, metric and regime, each cell linked to
+    its source."""
     import pandas as pd
 
-    from gfmbench.leaderboard.reported_board import reported_board
+    from gfmbench.leaderboard.reported_board import metric_of, reported_board
     from gfmbench.metrics.catalog import CATALOG
 
-    columns, board = reported_board(reported, suite, search)
-    header = ["rank", "model", "checkpoint", "regime", "avg rank"] + [
-        f"{c} {'↑' if CATALOG[c.rsplit(' · ', 1)[1]].direction == 'higher' else '↓'} (reported)" for c in columns]
+    columns, board = reported_board(reported, filters)
+
+    def header_of(column: str) -> str:
+        task, metric, regime = column.split(" · ")
+        return f"{task} · {metric} {'↑' if CATALOG[metric_of(column)].direction == 'higher' else '↓'} (reported, " \
+               f"{regime})"
+
+    header = ["rank", "model", "checkpoint", "regime", "avg rank"] + [header_of(c) for c in columns]
     data = []
     for b in board:
         cells = []
@@ -254,7 +260,8 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
                         descending = gr.Checkbox(label="Descending", elem_id=f"desc-{tab}")
                     kind = gr.Radio(list(KINDS), value=KINDS[0], label="Results", elem_id=f"kind-{tab}")
                     table = gr.Dataframe(value=frame, interactive=False, elem_id=f"table-{tab}", wrap=True)
-                    reported_table = gr.Dataframe(value=_reported_frame(reported, suite), interactive=False,
+                    reported_table = gr.Dataframe(value=_reported_frame(reported, Filters(suite=suite)),
+                                                  interactive=False,
                                                   datatype="markdown", elem_id=f"reported-{tab}", wrap=True,
                                                   label="Reported in papers (ranked among themselves)",
                                                   visible=False)
@@ -270,7 +277,7 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
                                           licenses=_chosen(license_), regimes=_chosen(regime), search=text or "")
                         new_frame, cols, new_rows = _frame(units, filters, sort or "rank", bool(desc), significance)
                         return (new_frame, _bars(cols, new_rows), _heatmap(cols, new_rows),
-                                _reported_frame(reported, suite, text or ""))
+                                _reported_frame(reported, filters))
 
                     def show(choice):
                         runs, papers = choice != KINDS[1], choice != KINDS[0]

@@ -271,6 +271,8 @@ def reported_from_folder(folder: Path) -> list[tuple[str, bytes]]:
 
 def reported_rows(items: Iterable[tuple[str, bytes | str]]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     """Validated reported cards as flat rows (the `reported.parquet` table) and the refused ones with a reason."""
+    from gfmbench.suites.registry import get_task
+
     rows, excluded = [], []
     seen: dict[str, str] = {}
     for source, raw in items:
@@ -284,6 +286,7 @@ def reported_rows(items: Iterable[tuple[str, bytes | str]]) -> tuple[list[dict[s
             continue
         seen[card.id] = source
         paper = card.source.paper
+        suite, task = get_task(card.task, card.suite)
         rows.append({
             "id": card.id, "model": card.model, "model_id": card.model_id or "", "family": card.family or "",
             "suite": card.suite, "task": card.task, "metric": card.metric, "metric_as_printed": card.metric_as_printed,
@@ -291,6 +294,7 @@ def reported_rows(items: Iterable[tuple[str, bytes | str]]) -> tuple[list[dict[s
             "same_metric": card.same_metric, "regime": card.protocol.regime,
             "differences": json.dumps(card.differences), "citation": citation(card),
             "link": paper.url, "read_from": card.source.read_from, "source": source,
+            "task_type": task.type, "alphabet": task.alphabet, "license": task.license or suite.license or "",
         })
     return rows, excluded
 

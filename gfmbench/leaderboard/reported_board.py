@@ -2,7 +2,7 @@
 
 Pure functions over the rows of `reported.parquet` (gfmbench.leaderboard.reported.reported_rows) and
 `leaderboard.parquet` (table.unit_rows), like table.py. Reported values are ranked only against reported values of
-the same task *and* metric; runs are ranked only against runs (table.leaderboard): the two kinds never share a
+the same task, metric *and* regime; runs are ranked only against runs (table.leaderboard): the two kinds never share a
 ranking. A gap is computed only where the run measured the metric the paper printed, and it carries every protocol
 difference the reported card declares.
 """
@@ -15,12 +15,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from gfmbench.leaderboard.table import rank_with_ties, row_key
+from gfmbench.leaderboard.table import Filters, rank_with_ties, row_key
 
 
 def column_of(row: dict[str, Any]) -> str:
-    """A reported column: the task and the metric its cells hold (two papers' metrics never share a column)."""
-    return f"{row['suite']}/{row['task']} · {row['metric']}"
+    """A reported column: the task, the metric its cells hold and the paper's regime. Values are ranked only against
+    values of the same task, metric and regime: two papers' metrics never share a column, nor does a probe's AUROC
+    share one with a fine-tuned model's."""
+    return f"{row['suite']}/{row['task']} · {row['metric']} · {row['regime']}"
+
+
+def metric_of(column: str) -> str:
+    return column.split(" · ")[1]
 
 
 def reported_key(row: dict[str, Any]) -> str:
@@ -28,18 +34,18 @@ def reported_key(row: dict[str, Any]) -> str:
     return f"{row['model']} [reported: {row['id'].split('/')[0]}, {row['regime']}]"
 
 
-def keep_reported(row: dict[str, Any], suite: str | None, search: str = "") -> bool:
-    return (suite is None or row["suite"] == suite) and (not search or search.lower() in
-                                                        f"{row['model']} {row['model_id']}".lower())
+def keep_reported(row: dict[str, Any], filters: Filters) -> bool:
+    """The leaderboard's filters applied to a reported row (the search matches the printed name and the Hub id)."""
+    return filters.keep({**row, "model_id": f"{row['model']} {row['model_id']}"})
 
 
-def reported_board(rows: list[dict[str, Any]], suite: str | None = None, search: str = ""
+def reported_board(rows: list[dict[str, Any]], filters: Filters | None = None
                    ) -> tuple[list[str], list[dict[str, Any]]]:
-    """Rows = (model, paper), columns = task · metric; per column, ranks among reported values only; the overall
-    rank is by average rank over the columns a row has (as table.leaderboard does for runs)."""
+    """Rows = (model, paper), columns = task · metric · regime; per column, ranks among reported values only; the
+    overall rank is by average rank over the columns a row has (as table.leaderboard does for runs)."""
     from gfmbench.metrics.catalog import CATALOG
 
-    kept = [r for r in rows if keep_reported(r, suite, search)]
+    kept = [r for r in rows if keep_reported(r, filters or Filters())]
     cells: dict[tuple[str, str], dict[str, Any]] = {}
     for r in kept:
         cells[(reported_key(r), column_of(r))] = r
@@ -47,8 +53,7 @@ def reported_board(rows: list[dict[str, Any]], suite: str | None = None, search:
     ranks: dict[str, dict[str, float]] = defaultdict(dict)
     for column in columns:
         present = {k: r["value"] for (k, c), r in cells.items() if c == column}
-        metric = column.rsplit(" · ", 1)[1]
-        for key, rank in rank_with_ties(present, CATALOG[metric].direction == "higher").items():
+        for key, rank in rank_with_ties(present, CATALOG[metric_of(column)].direction == "higher").items():
             ranks[key][column] = rank
     board = []
     for key in sorted({k for k, _ in cells}):

@@ -212,7 +212,8 @@ def _reported_schema() -> Any:
     return pa.schema([("id", s), ("model", s), ("model_id", s), ("family", s), ("suite", s), ("task", s),
                       ("metric", s), ("metric_as_printed", s), ("value", f), ("value_as_printed", s),
                       ("primary_metric", s), ("same_metric", pa.bool_()), ("regime", s), ("differences", s),
-                      ("citation", s), ("link", s), ("read_from", s), ("source", s)])
+                      ("citation", s), ("link", s), ("read_from", s), ("source", s), ("task_type", s),
+                      ("alphabet", s), ("license", s)])
 
 
 def read_units(path: Path) -> list[dict[str, Any]]:

@@ -30,6 +30,29 @@ def run_python(code: str, env: dict[str, str], timeout: float = 300) -> subproce
                           check=False)
 
 
+LOAD_WITH_DATASETS = """
+import json, sys, datasets
+datasets.disable_progress_bars()
+out = {}
+for repo, config in json.loads(sys.argv[1]):
+    ds = datasets.load_dataset(repo, config, revision=sys.argv[2])
+    out[repo] = {"rows": {k: v.num_rows for k, v in ds.items()}, "features": str(ds["train"].features["label"])}
+print(json.dumps(out))
+"""
+
+
+def load_with_datasets(env: dict[str, str], configs: list[tuple[str, str]], revision: str = "v1.0.0"
+                       ) -> dict[str, dict[str, Any]]:
+    """Plain `datasets.load_dataset(repo, config, revision=...)` in a fresh interpreter against the hub at
+    HF_ENDPOINT, as a user would: per repo, the split sizes and the label feature."""
+    import json
+
+    proc = subprocess.run([sys.executable, "-c", LOAD_WITH_DATASETS, json.dumps(configs), revision], env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 class FakeHfApi:
     """Records the calls HubBackend makes; stands in for huggingface_hub.HfApi without network."""
 

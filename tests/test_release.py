@@ -17,21 +17,11 @@ from gfmbench.hub.publish import LocalGitBackend
 from gfmbench.hub.server import local_hub
 from gfmbench.loaders.release import check_release
 from gfmbench.suites import get_suite
-from tests.helpers import run_python
+from tests.helpers import load_with_datasets
 from tests.upstream_files import synthetic_nt
 
 pytestmark = pytest.mark.slow
 
-LOAD = """
-import json, datasets
-datasets.disable_progress_bars()
-out = {}
-for repo, config in [("gfmbench/gue", "mouse_tf_3"), ("gfmbench/nt", "splice_sites_all"),
-                     ("gfmbench/rgb", "SSP_Archive2")]:
-    ds = datasets.load_dataset(repo, config, revision="v1.0.0")
-    out[repo] = {k: v.num_rows for k, v in ds.items()}
-print(json.dumps(out))
-"""
 
 
 def test_release_builds_verifies_publishes_and_checks_each_suite(samples: Path, tmp_path: Path) -> None:
@@ -55,9 +45,9 @@ def test_release_builds_verifies_publishes_and_checks_each_suite(samples: Path, 
         manifest, shards = check_release(backend, get_suite(name), "v1.0.0")
         assert shards >= 3 and manifest.verification == "all_checks"
     with local_hub(root=hub) as server:
-        loaded = run_python(LOAD, server.env())
-    assert loaded.returncode == 0, loaded.stderr[-3000:]
-    rows = json.loads(loaded.stdout.strip().splitlines()[-1])
+        loaded = load_with_datasets(server.env(), [("gfmbench/gue", "mouse_tf_3"), ("gfmbench/nt", "splice_sites_all"),
+                                                   ("gfmbench/rgb", "SSP_Archive2")])
+    rows = {repo: entry["rows"] for repo, entry in loaded.items()}
     assert rows["gfmbench/gue"] == {"train": 1904, "validation": 239, "test": 239}
     assert rows["gfmbench/nt"] == {"train": 36, "validation": 4, "test": 40}
     assert rows["gfmbench/rgb"] == {"train": 608, "validation": 76, "test": 82}

@@ -3,7 +3,6 @@ the local hub."""
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
@@ -12,21 +11,11 @@ import pytest
 from gfmbench.hub.publish import LocalGitBackend
 from gfmbench.hub.server import local_hub
 from gfmbench.loaders.build import build_suite
-from tests.helpers import run_python
+from tests.helpers import load_with_datasets
 from tests.upstream_files import synthetic_gue, synthetic_pgb
 
 pytestmark = pytest.mark.slow
 
-LOAD = """
-import json, datasets
-datasets.disable_progress_bars()
-out = {}
-for repo, config in [("gfmbench/gue", "EMP_H3"), ("gfmbench/gb", "dummy_mouse_enhancers_ensembl"),
-                     ("gfmbench/pgb", "chromatin_access_sorghum_bicolor")]:
-    ds = datasets.load_dataset(repo, config, revision="v1.0.0")
-    out[repo] = {"rows": {k: v.num_rows for k, v in ds.items()}, "features": str(ds["train"].features["label"])}
-print(json.dumps(out))
-"""
 
 
 def test_three_suites_load_through_the_local_hub(samples: Path, tmp_path: Path, request) -> None:
@@ -38,9 +27,9 @@ def test_three_suites_load_through_the_local_hub(samples: Path, tmp_path: Path, 
     gb_raw, _ = request.getfixturevalue("synthetic_gb_raw")  # the GB coordinate route on a synthetic reference
     build_suite("gb", raw_dir=gb_raw, backend=backend, verification="no_checks", progress=False)
     with local_hub(root=tmp_path / "hub") as hub:
-        result = run_python(LOAD, hub.env())
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+        out = load_with_datasets(hub.env(), [("gfmbench/gue", "EMP_H3"),
+                                             ("gfmbench/gb", "dummy_mouse_enhancers_ensembl"),
+                                             ("gfmbench/pgb", "chromatin_access_sorghum_bicolor")])
     assert out["gfmbench/gue"]["rows"] == {"train": 15, "validation": 15, "test": 15}
     assert "ClassLabel(names=['0', '1'])" in out["gfmbench/gue"]["features"]
     assert out["gfmbench/gb"]["rows"] == {"train": 871, "validation": 97, "test": 242}

@@ -193,11 +193,16 @@ def _cmd_release(args: argparse.Namespace) -> int:
     return 1 if any(r.error for r in results) else 0
 
 
-def _add_publishing_flags(parser: argparse.ArgumentParser) -> None:
-    """The flags of the commands that build and publish dataset repos (build, release)."""
+def _add_hub_target_flags(parser: argparse.ArgumentParser) -> None:
+    """Where a publishing command writes: the local hub (default) or, on request, the Hub."""
     parser.add_argument("--hub-root", help="local hub folder (default: $GFMBENCH_HOME/hub)")
     parser.add_argument("--push-to-hub", action="store_true", help="publish to the Hub at HF_ENDPOINT with your token "
                                                                    "instead of the local hub")
+
+
+def _add_publishing_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags of the commands that build and publish dataset repos (build, release)."""
+    _add_hub_target_flags(parser)
     parser.add_argument("--no-verify", action="store_true", help="do not compare raw files with the sha256 manifest")
     parser.add_argument("--force-tag", action="store_true", help="move an existing release tag to the new content")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -368,7 +373,7 @@ def _cmd_leaderboard_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_leaderboard_show(args: argparse.Namespace) -> int:
-    from gfmbench.leaderboard.table import REPORTED_FILE, Filters, format_cell, leaderboard, read_units
+    from gfmbench.leaderboard.table import Filters, format_cell, leaderboard, read_reported, read_units
     from gfmbench.table import format_table
 
     folder = _leaderboard_tables(args)
@@ -380,7 +385,7 @@ def _cmd_leaderboard_show(args: argparse.Namespace) -> int:
         fixed = ["rank", "model", "regime", "avg rank", "mean score"]
         print(format_table(fixed + columns, [[format_cell(r.get(k)) for k in fixed + columns] for r in rows]))
     if args.kind in ("reported", "both"):
-        _print_reported(read_units(path), read_units(folder / REPORTED_FILE), args.suite)
+        _print_reported(read_units(path), read_reported(folder), args.suite)
     return 0
 
 
@@ -401,8 +406,7 @@ def _print_reported(units: list[dict], reported: list[dict], suite: str | None) 
                        [[f"R{b['rank']}", b["model"], b["model_id"] or "not established", f"{b['avg rank']:.2f}",
                          *[b["cells"][c]["value_as_printed"] + " †" if c in b["cells"] else "—" for c in columns]]
                         for b in board]))
-    sources = sorted({(r["citation"].split(", Table")[0], r["link"]) for r in reported
-                      if suite is None or r["suite"] == suite})
+    sources = sorted({(r["paper"], r["link"]) for r in reported if suite is None or r["suite"] == suite})
     for citation, link in sources:
         print(f"† {citation}: {link}")
     found = gaps(units, reported, suite)
@@ -886,9 +890,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("folder", help="a results folder (the cards go to FOLDER/reported/)")
     publish_reported = reported_sub.add_parser("publish", help="commit the reported cards into a results repo")
     publish_reported.add_argument("--results-repo", default="gfmbench/results", help="default gfmbench/results")
-    publish_reported.add_argument("--hub-root", help="local hub folder (default: $GFMBENCH_HOME/hub)")
-    publish_reported.add_argument("--push-to-hub", action="store_true",
-                                  help="publish to the Hub at HF_ENDPOINT with your token instead of the local hub")
+    _add_hub_target_flags(publish_reported)
     reported.set_defaults(func=_cmd_reported)
 
     hub = sub.add_parser("hub", help="the local hub (a folder of git repos served like huggingface.co)")

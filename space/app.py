@@ -8,10 +8,10 @@ from pathlib import Path
 from gfmbench.leaderboard.app import build_app
 from gfmbench.leaderboard.reported import reported_from_folder
 from gfmbench.leaderboard.table import (
-    REPORTED_FILE,
     SIGNIFICANCE_FILE,
     build_leaderboard,
     cards_from_folder,
+    read_reported,
     read_units,
     repo_snapshot,
 )
@@ -23,7 +23,7 @@ table, excluded = build_leaderboard(cards_from_folder(snapshot), tables, predict
                                     reported_items=reported_from_folder(snapshot))
 demo = build_app(read_units(table), __import__("json").loads(excluded.read_text()),
                  __import__("json").loads((tables / SIGNIFICANCE_FILE).read_text()),
-                 read_units(tables / REPORTED_FILE))
+                 read_reported(tables))
 
 if __name__ == "__main__":
     demo.launch()

@@ -145,6 +145,7 @@ def test_gap_is_the_run_mean_minus_the_printed_value_with_the_runs_interval(tmp_
     assert gap.verdict == "reported value inside our interval"
     assert gap.differences[0] == "regime: gfmbench's run is finetune, the paper's is probe"
     assert any(d.startswith("metric: AUC") for d in gap.differences)
+    assert gap.differences[-1].startswith("checkpoint revision: gfmbench ran commit ")
     # a run that did not measure the printed metric gives no gap: no other metric is ever compared
     without_auroc = [{**u, "metrics": json.dumps({"mcc": 0.6})} for u in units]
     assert gaps(without_auroc, reported) == []
@@ -211,3 +212,23 @@ def test_reported_values_of_another_regime_or_a_filtered_task_type_are_apart() -
     assert alone["task ranks"] == {"gue/EMP_H3 · roc_auc · finetune": 1.0}  # never ranked with the probe values
     assert reported_board(rows, Filters(task_types=("token_classification",)))[1] == []
     assert {b["model"] for b in reported_board(rows, Filters(search="dnabert-2-117m"))[1]} == {"DNABERT-2"}
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("id: x\nsource: [unclosed\n", "not valid YAML"),
+    ("VALID_WITH_BAD_VALUE", "tables.2.rows.0.values.0"),
+])
+def test_a_broken_transcription_names_the_file_and_the_field(tmp_path: Path, text: str, message: str) -> None:
+    from gfmbench.errors import GfmbenchError
+    from gfmbench.leaderboard.reported import load_paper
+
+    source = next(REPORTED_DIR.glob("*.yaml"))
+    if text == "VALID_WITH_BAD_VALUE":  # a value that is not a plain decimal (a typo'd printed cell)
+        raw = yaml.safe_load(source.read_text())
+        raw["tables"][2]["rows"][0]["values"][0] = "0.91x"
+        text = yaml.safe_dump(raw)
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    with pytest.raises(GfmbenchError) as caught:
+        load_paper(path)
+    assert str(path) in str(caught.value) and message in str(caught.value)

@@ -312,12 +312,12 @@ def build_app(units: list[dict[str, Any]], excluded: list[dict[str, str]],
 
 def serve(table_dir: Path, host: str = "127.0.0.1", port: int | None = None, block: bool = True) -> Any:
     """Launch the app on the built tables of `table_dir` (`leaderboard.parquet`, `excluded.json`)."""
-    from gfmbench.leaderboard.table import REPORTED_FILE, SIGNIFICANCE_FILE, read_units
+    from gfmbench.leaderboard.table import SIGNIFICANCE_FILE, read_reported, read_units
 
     units = read_units(table_dir / "leaderboard.parquet")
     excluded = json.loads((table_dir / "excluded.json").read_text())
     significance_path = table_dir / SIGNIFICANCE_FILE
     significance = json.loads(significance_path.read_text()) if significance_path.is_file() else None
-    demo = build_app(units, excluded, significance, read_units(table_dir / REPORTED_FILE))
+    demo = build_app(units, excluded, significance, read_reported(table_dir))
     demo.launch(server_name=host, server_port=port, prevent_thread_lock=not block, show_error=True, quiet=True)
     return demo

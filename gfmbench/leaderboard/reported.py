@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -75,7 +75,8 @@ class Row(_Strict):
     label: str = Field(min_length=1)
     suite: str
     task: str
-    values: list[str] = Field(description="one per column, exactly as printed; '' where the cell is empty")
+    values: list[Annotated[str, Field(pattern=r"^(\d+(\.\d+)?)?$")]] = Field(
+        description="one per column, exactly as printed (a plain decimal); '' where the cell is empty")
     basis: str = Field(min_length=1, description="why this row is this gfmbench task")
 
 
@@ -159,7 +160,9 @@ def load_paper(path: Path) -> ReportedPaper:
 
     try:
         return ReportedPaper.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    except ValidationError as exc:
+    except yaml.YAMLError as exc:  # its message gives the line and column
+        raise GfmbenchError(f"{path}: not valid YAML: {exc}") from exc
+    except ValidationError as exc:  # its message gives the field path, e.g. tables.0.rows.3.values.1
         raise GfmbenchError(f"{path}: invalid reported-results file: {exc}") from exc
 
 
@@ -292,16 +295,20 @@ def reported_rows(items: Iterable[tuple[str, bytes | str]]) -> tuple[list[dict[s
             "suite": card.suite, "task": card.task, "metric": card.metric, "metric_as_printed": card.metric_as_printed,
             "value": card.value, "value_as_printed": card.value_as_printed, "primary_metric": card.primary_metric,
             "same_metric": card.same_metric, "regime": card.protocol.regime,
-            "differences": json.dumps(card.differences), "citation": citation(card),
+            "differences": json.dumps(card.differences), "paper": paper_citation(card.source.paper),
+            "citation": citation(card),
             "link": paper.url, "read_from": card.source.read_from, "source": source,
             "task_type": task.type, "alphabet": task.alphabet, "license": task.license or suite.license or "",
         })
     return rows, excluded
 
 
+def paper_citation(paper: PaperSource) -> str:
+    """`Feng et al., Nature Communications 16:10780 (2025)`."""
+    return f"{paper.authors.split(',')[0].split()[0]} et al., {paper.venue}"
+
+
 def citation(card: ReportedCard) -> str:
     """`Feng et al., Nature Communications 16:10780 (2025), Table 3, row "Yeast H3", column "DNABERT-2"`."""
-    paper = card.source.paper
-    first = paper.authors.split(",")[0].split()[0]
-    return (f"{first} et al., {paper.venue}, {card.source.table}, row \"{card.source.row}\", column "
+    return (f"{paper_citation(card.source.paper)}, {card.source.table}, row \"{card.source.row}\", column "
             f"\"{card.source.column}\"")

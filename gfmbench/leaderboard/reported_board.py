@@ -133,6 +133,9 @@ def gaps(units: list[dict[str, Any]], reported: list[dict[str, Any]], suite: str
             if chosen[0]["regime"] != rep["regime"]:
                 differences.insert(0, f"regime: gfmbench's run is {chosen[0]['regime']}, the paper's is "
                                       f"{rep['regime']}")
+            # the Hub id is the same checkpoint, but its files may have changed between the paper and our run
+            differences.append(f"checkpoint revision: gfmbench ran commit {chosen[0]['model_sha'][:12]}; the paper "
+                               "does not state the revision it used")
             found.append(Gap(run=key, reported=reported_key(rep), column=column_of(rep), reproduced=mean,
                              seeds=len(values), interval=interval, interval_method=method, value=rep["value"],
                              gap=mean - rep["value"], citation=rep["citation"], link=rep["link"],

@@ -212,18 +212,20 @@ def _reported_schema() -> Any:
     return pa.schema([("id", s), ("model", s), ("model_id", s), ("family", s), ("suite", s), ("task", s),
                       ("metric", s), ("metric_as_printed", s), ("value", f), ("value_as_printed", s),
                       ("primary_metric", s), ("same_metric", pa.bool_()), ("regime", s), ("differences", s),
-                      ("citation", s), ("link", s), ("read_from", s), ("source", s), ("task_type", s),
+                      ("paper", s), ("citation", s), ("link", s), ("read_from", s), ("source", s), ("task_type", s),
                       ("alphabet", s), ("license", s)])
 
 
 def read_units(path: Path) -> list[dict[str, Any]]:
-    """The rows of a built table (`leaderboard.parquet` or `reported.parquet`); a missing reported table (tables
-    built before reported cards existed) reads as empty."""
     import pyarrow.parquet as pq
 
-    if path.name == REPORTED_FILE and not path.is_file():
-        return []
     return pq.read_table(path).to_pylist()
+
+
+def read_reported(table_dir: Path) -> list[dict[str, Any]]:
+    """The reported rows of a tables folder; none for tables built before reported cards existed."""
+    path = table_dir / REPORTED_FILE
+    return read_units(path) if path.is_file() else []
 
 
 # ----------------------------------------------------------------------------------------------- aggregation

@@ -44,11 +44,8 @@ def _cmd_sources(args: argparse.Namespace) -> int:
     for name in [args.suite] if args.suite else suite_names():
         sources = get_suite(name).upstream.sources
         for i, source in enumerate(sources):
-            where = source.url or (f"drive:{source.file_id}" if source.file_id else
-                                   f"{source.repo_type}:{source.repo}@{source.revision or 'main'} "
-                                   f"{source.path or ' '.join(source.patterns)}")
             rows.append([name, source.name + (" (default)" if i == 0 else ""), source.kind,
-                         "yes" if source.official else "no", where])
+                         "yes" if source.official else "no", source.location()])
         if not sources:
             rows.append([name, "—", "—", "—", "none declared: pass --raw-dir"])
     print(format_table(["suite", "source", "kind", "official", "where"], rows))

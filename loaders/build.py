@@ -123,7 +123,6 @@ def build_suite(
     backend = backend if backend is not None else select_backend()
     report = BuildReport(suite=suite.name, repo_id=suite.dataset_repo)
     built: dict[str, ConfigBuild] = {}
-    carve = suite.upstream.carve_validation
 
     from concurrent.futures import ThreadPoolExecutor
 
@@ -161,6 +160,7 @@ def build_suite(
                         entry.unscored_splits = {**(entry.unscored_splits or {}), split: unscored}
                         continue
                     inputs[split] = files
+                carve = task.carve_validation or suite.upstream.carve_validation
                 carved = carve if carve is not None and "validation" in entry.missing_splits and "train" in inputs \
                     else None
                 if carved is not None:

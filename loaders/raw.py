@@ -152,12 +152,14 @@ def _hub_fetch(suite: SuiteSpec, spec: DownloadSource, verification: Verificatio
     cache = str(raw_cache_dir() / "downloads")
     try:
         if spec.kind == "hub_files":
+            patterns = task_patterns(spec.patterns, tasks)
             folder = Path(snapshot_download(repo, repo_type=spec.repo_type, revision=spec.revision,
-                                            allow_patterns=spec.patterns, endpoint=endpoint, cache_dir=cache,
+                                            allow_patterns=patterns, endpoint=endpoint, cache_dir=cache,
                                             local_files_only=offline is not None))
             # the snapshot folder is named by the commit it holds: the exact revision goes into the card
+            per_task = f" of {len(tasks)} task(s)" if any("{name}" in p for p in spec.patterns) else ""
             return RawRelease(folder, f"{spec.repo_type} `{repo}` at commit `{folder.name}`, files "
-                                      f"{', '.join(f'`{p}`' for p in spec.patterns)} (huggingface_hub)")
+                                      f"{', '.join(f'`{p}`' for p in spec.patterns)}{per_task} (huggingface_hub)")
         archive = Path(hf_hub_download(repo, spec.path or "", repo_type=spec.repo_type, revision=spec.revision,
                                        endpoint=endpoint, cache_dir=cache, local_files_only=offline is not None))
     except LocalEntryNotFoundError:
@@ -224,8 +226,61 @@ def _gdrive_fetch(suite: SuiteSpec, spec: DownloadSource, verification: Verifica
     return RawRelease(folder, f"{where} ({checked}; gdown)")
 
 
+def _gdrive_folder_fetch(suite: SuiteSpec, spec: DownloadSource, verification: Verification, endpoint: str | None,
+                         tasks: list[TaskSpec]) -> RawRelease:
+    """gdrive_folder: gdown fetches every file of a shared Drive folder (retried; each file arrives as a `.part` and
+    is renamed when complete). The folder becomes the release only once every file has arrived; until then it is a
+    hidden `.partial` folder that a rerun resumes and that is never built from."""
+    import gdown
+
+    downloads = raw_cache_dir() / "downloads" / suite.name / spec.name
+    folder_id = spec.folder_id or ""
+    complete = downloads / folder_id
+    where = f"Google Drive folder {folder_id}"
+    if not complete.is_dir():
+        partial = downloads / f".{folder_id}.partial"
+        partial.mkdir(parents=True, exist_ok=True)
+        try:
+            got = gdown.download_folder(id=folder_id, output=str(partial), quiet=True, resume=True, retries=3)
+        except Exception as exc:  # gdown's DownloadError names the files that failed; requests' errors pass through
+            said = " ".join(str(exc).split())  # gdown lists the failed files one per line
+            raise HubError(f"cannot download suite {suite.name!r} from {where}: {said}; the files that arrived are "
+                           f"kept in {partial} and the next build resumes from them") from None
+        if not got:
+            raise HubError(f"cannot download suite {suite.name!r} from {where}: gdown got no file")
+        partial.rename(complete)
+    root = release_root(suite, complete, where)
+    count = sum(1 for p in complete.rglob("*") if p.is_file())
+    return RawRelease(root, f"{where}, {count} files (no published sha256: each file's digest is recorded; gdown)")
+
+
 FETCHERS = {"hub_archive": _hub_fetch, "hub_files": _hub_fetch, "http_archive": _http_fetch,
-            "gdrive_archive": _gdrive_fetch}
+            "gdrive_archive": _gdrive_fetch, "gdrive_folder": _gdrive_folder_fetch}
+
+
+def task_patterns(patterns: list[str], tasks: list[TaskSpec]) -> list[str]:
+    """Hub file patterns with `{name}` expanded per task (its first upstream name): only those tasks' files come."""
+    expanded: list[str] = []
+    for pattern in patterns:
+        names = [t.upstream_names[0] for t in tasks] if "{name}" in pattern else [""]
+        expanded += [pattern.replace("{name}", name) for name in names]
+    return list(dict.fromkeys(expanded))
+
+
+def release_root(suite: SuiteSpec, folder: Path, where: str, depth: int = 3) -> Path:
+    """The folder holding the suite's task folders: `folder` itself or the shallowest subfolder (up to `depth`
+    levels down) where the suite's own layout rules find a task. A download whose layout was not published (a
+    shared Drive folder) is thus read as the builder reads a --raw-dir, never by guessing file names."""
+    source = suite.source()
+    level = [folder]
+    for _ in range(depth + 1):
+        for candidate in sorted(level):
+            if any(source.task_dir(candidate, suite, task) is not None for task in suite.tasks):
+                return candidate
+        level = [child for parent in level for child in parent.iterdir() if child.is_dir()]
+    names = ", ".join(sorted({t.upstream_names[0] for t in suite.tasks})[:5])
+    raise DataFormatError(f"the download from {where} holds no task folder of suite {suite.name!r} (looked for "
+                          f"{names}, ... up to {depth} levels down)", file=folder)
 
 
 def _file_name(url: str) -> str:

@@ -47,27 +47,40 @@ class CarveSpec(_Strict):
 
 
 DOWNLOAD_FIELDS = {"hub_archive": ("repo", "path"), "hub_files": ("repo", "patterns"), "http_archive": ("url",),
-                   "gdrive_archive": ("file_id",)}
+                   "gdrive_archive": ("file_id",), "gdrive_folder": ("folder_id",)}
 
 
 class DownloadSource(_Strict):
     """One place a suite's raw release can be downloaded from, with the library that fetches it: huggingface_hub
     for Hub repos (an archive, or files by pattern), pooch for HTTP archives (retries, hash check), gdown for a
-    Google Drive file."""
+    Google Drive file or a shared Drive folder."""
 
     name: str = Field(pattern=r"^[a-z0-9_-]+$", description="What `gfmbench build --source` calls it.")
-    kind: Literal["hub_archive", "hub_files", "http_archive", "gdrive_archive"]
+    kind: Literal["hub_archive", "hub_files", "http_archive", "gdrive_archive", "gdrive_folder"]
     official: bool = Field(description="Published by the benchmark's authors; false: a mirror or a cache.")
     description: str = Field(description="Who publishes it and where that is stated.")
     repo: str | None = Field(None, description="hub_*: the Hub repo.")
     repo_type: Literal["dataset", "model", "space"] = "dataset"
     revision: str | None = Field(None, description="hub_*: the commit the builder was written for.")
     path: str | None = Field(None, description="hub_archive: the archive's path inside the repo.")
-    patterns: list[str] = Field(default_factory=list, description="hub_files: glob patterns of the release files.")
+    patterns: list[str] = Field(default_factory=list, description=(
+        "hub_files: glob patterns of the release files; a pattern with `{name}` is expanded per selected task (each "
+        "task's first upstream name), so only those tasks' files are fetched."))
     url: str | None = Field(None, description="http_archive: the archive URL; with `{name}`, one archive per task "
                                               "(each task's first upstream name).")
     file_id: str | None = Field(None, description="gdrive_archive: the Google Drive file id.")
+    folder_id: str | None = Field(None, description="gdrive_folder: the id of a shared Google Drive folder.")
     sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$", description="The archive's digest, where known.")
+
+    def location(self) -> str:
+        """Where the source is, in one line (what `gfmbench sources` lists)."""
+        if self.kind == "gdrive_archive":
+            return f"https://drive.google.com/file/d/{self.file_id}"
+        if self.kind == "gdrive_folder":
+            return f"https://drive.google.com/drive/folders/{self.folder_id}"
+        if self.kind == "http_archive":
+            return self.url or ""
+        return f"{self.repo_type}:{self.repo}@{self.revision or 'main'} {self.path or ' '.join(self.patterns)}"
 
     @model_validator(mode="after")
     def _fields_of_its_kind(self) -> DownloadSource:
@@ -164,6 +177,8 @@ class TaskSpec(_Strict):
     source: str = Field("", description="Where the task's data originally comes from.")
     citation: str = Field("", description="BibTeX of the task's original data, beside the suite's citation.")
     license: str | None = Field(None, description="Overrides the suite license for this task.")
+    carve_validation: CarveSpec | None = Field(None, description=(
+        "Overrides the suite's `upstream.carve_validation` for this task (its upstream has no validation file)."))
     training: TrainingDefaults | None = Field(None, description="Overrides the suite's training defaults.")
     zeroshot: ZeroShotSpec | None = Field(None, description="The task's zero-shot definition; none: the zeroshot "
                                           "regime skips the task.")

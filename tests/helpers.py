@@ -34,20 +34,30 @@ LOAD_WITH_DATASETS = """
 import json, sys, datasets
 datasets.disable_progress_bars()
 out = {}
-for repo, config in json.loads(sys.argv[1]):
-    ds = datasets.load_dataset(repo, config, revision=sys.argv[2])
+for repo, config, revision in json.loads(sys.argv[1]):
+    ds = datasets.load_dataset(repo, config, revision=revision)
     out[repo] = {"rows": {k: v.num_rows for k, v in ds.items()}, "features": str(ds["train"].features["label"])}
 print(json.dumps(out))
 """
 
 
-def load_with_datasets(env: dict[str, str], configs: list[tuple[str, str]], revision: str = "v1.0.0"
+def release_tag(repo: str) -> str:
+    """The tag a suite's release gets (`v<version>` of the suite whose dataset repo this is)."""
+    from gfmbench.suites import get_suite
+    from gfmbench.suites.registry import suite_names
+
+    return next(f"v{get_suite(n).version}" for n in suite_names() if get_suite(n).dataset_repo == repo)
+
+
+def load_with_datasets(env: dict[str, str], configs: list[tuple[str, str]], revision: str | None = None
                        ) -> dict[str, dict[str, Any]]:
     """Plain `datasets.load_dataset(repo, config, revision=...)` in a fresh interpreter against the hub at
-    HF_ENDPOINT, as a user would: per repo, the split sizes and the label feature."""
+    HF_ENDPOINT, as a user would: per repo, the split sizes and the label feature. Each repo is read at `revision`,
+    by default at its suite's release tag."""
     import json
 
-    proc = subprocess.run([sys.executable, "-c", LOAD_WITH_DATASETS, json.dumps(configs), revision], env=env,
+    entries = [(repo, config, revision or release_tag(repo)) for repo, config in configs]
+    proc = subprocess.run([sys.executable, "-c", LOAD_WITH_DATASETS, json.dumps(entries)], env=env,
                           capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])

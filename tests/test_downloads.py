@@ -158,3 +158,93 @@ def test_an_unknown_source_names_the_declared_ones(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match=r"no download source 'mirror' \(this suite declares: drive\)"):
         build_suite("gue", backend=LocalGitBackend(tmp_path / "hub"), download_source="mirror", progress=False)
+
+
+BEACON_FOLDER = "19ddrwI8ycvIxkgSV3gDo_VunLofYd4-6"
+BEACON_CONFIGS = ["contact_map", "splice_site", "crispr_off_target"]
+
+
+def fake_drive_folder(release: Path, calls: list[dict], fail_first: bool = False):
+    """gdown.download_folder stubbed at its keyword interface: the shared folder's files land under `output`, one
+    level down (the folder's own layout is not published; the builder must find the task folders)."""
+    import shutil
+
+    from gdown.exceptions import DownloadError
+
+    def download_folder(id: str, output: str, quiet: bool, resume: bool, retries: int) -> list[str]:
+        calls.append({"id": id, "resume": resume, "retries": retries})
+        if fail_first and len(calls) == 1:
+            (Path(output) / "RNA").mkdir(parents=True, exist_ok=True)
+            (Path(output) / "RNA" / "ContactMap.part").write_bytes(b"half")
+            raise DownloadError("Failed to download the following files:\n- RNA/downstream/ContactMap/train.csv")
+        shutil.copytree(release, Path(output) / "RNA", dirs_exist_ok=True)
+        return [str(p) for p in Path(output).rglob("*") if p.is_file()]
+
+    return download_folder
+
+
+def test_beacon_from_its_drive_folder_equals_the_raw_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The official Drive folder route with gdown stubbed: a failed transfer leaves no release (only a hidden partial
+    folder, resumed next time), then the download builds exactly the rows of --raw-dir, and the card names the
+    folder and the check made."""
+    import gdown
+
+    from tests.beacon_files import synthetic_beacon
+
+    release = synthetic_beacon(tmp_path / "upstream")
+    calls: list[dict] = []
+    monkeypatch.setattr(gdown, "download_folder", fake_drive_folder(release, calls, fail_first=True))
+    beacon = get_suite("beacon")
+    downloads = raw_cache_dir() / "downloads" / "beacon" / "drive"
+    with pytest.raises(HubError, match=rf"from Google Drive folder {BEACON_FOLDER}: Failed to download .*"
+                                       r"ContactMap/train.csv.*the next build resumes"):
+        download_release(beacon)
+    assert not (downloads / BEACON_FOLDER).exists()  # never built from: only the hidden partial folder exists
+    downloaded = LocalGitBackend(tmp_path / "downloaded")
+    build_suite("beacon", configs=BEACON_CONFIGS, backend=downloaded, progress=False)
+    build_suite("beacon", configs=["splice_site"], backend=LocalGitBackend(tmp_path / "again"), progress=False)
+    assert calls == [{"id": BEACON_FOLDER, "resume": True, "retries": 3}] * 2  # resumed once, then cached
+    local = LocalGitBackend(tmp_path / "local")
+    build_suite("beacon", raw_dir=release, configs=BEACON_CONFIGS, backend=local, verification="no_checks",
+                progress=False)
+    for config in BEACON_CONFIGS:
+        for split in ("train", "validation", "test"):
+            assert rows(downloaded, beacon.dataset_repo, config, split) == \
+                rows(local, beacon.dataset_repo, config, split)
+    card = downloaded.read_file(beacon.dataset_repo, "README.md").decode()
+    assert f"Raw release: source `drive` (official): Google Drive folder {BEACON_FOLDER}, " in card
+    assert "(no published sha256: each file's digest is recorded; gdown)" in card
+
+
+def test_a_drive_folder_without_the_suite_layout_is_an_error(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import gdown
+
+    other = tmp_path / "other" / "misc"
+    other.mkdir(parents=True)
+    (other / "readme.txt").write_text("not BEACON")
+    monkeypatch.setattr(gdown, "download_folder", fake_drive_folder(other.parent, []))
+    with pytest.raises(DataFormatError, match=rf"the download from Google Drive folder {BEACON_FOLDER} holds no task "
+                                              r"folder of suite 'beacon' \(looked for .*ContactMap"):
+        download_release(get_suite("beacon"))
+
+
+def test_every_suite_declares_where_its_release_comes_from() -> None:
+    """`gfmbench sources`: one default source per suite, its kind, whether the authors publish it, and where."""
+    import subprocess
+    import sys
+
+    from pydantic import ValidationError
+
+    from gfmbench.suites.schema import DownloadSource
+
+    proc = subprocess.run([sys.executable, "-m", "gfmbench", "sources"], capture_output=True, text=True, timeout=60,
+                          check=True)
+    defaults = {line.split()[0]: line.split() for line in proc.stdout.splitlines()[2:] if "(default)" in line}
+    assert set(defaults) == {"rgb", "gue", "gb", "pgb", "beacon", "nt"}
+    assert "none declared" not in proc.stdout
+    assert defaults["beacon"][3:6] == ["gdrive_folder", "yes", f"https://drive.google.com/drive/folders/{BEACON_FOLDER}"]
+    assert defaults["gb"][4] == "no"  # the Zenodo record is declared as a cache, not as the authors' own
+    assert "@78ec8156c2ffb3e5475277fdb7eb603294224e53" in defaults["pgb"][5]
+    with pytest.raises(ValidationError, match="a gdrive_folder source needs folder_id"):
+        DownloadSource(name="a", kind="gdrive_folder", official=True, description="d")

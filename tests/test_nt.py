@@ -135,7 +135,7 @@ def test_download_route_fetches_the_release_files_at_the_pinned_revision(tmp_pat
         sorted(str(p.relative_to(raw)) for p in raw.rglob("*.parquet"))
     assert not list(fetched.rglob("*.fna"))  # only the patterns the suite names
     assert release.origin.startswith(f"source `instadeep` (official): dataset `{official.repo}` at commit `{head}`, "
-                                     "files `*/train.parquet`")
+                                     "files `{name}/train.parquet`, `{name}/test.parquet` of 18 task(s)")
     built = {}
     for name, source in (("downloaded", fetched), ("raw-dir", raw)):
         backend = LocalGitBackend(tmp_path / name)

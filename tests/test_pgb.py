@@ -32,7 +32,14 @@ def test_pgb_builds_every_task_kind(tmp_path: Path) -> None:
     report = build_suite("pgb", raw_dir=raw, backend=backend, verification="no_checks", progress=False)
     assert set(report.built) == {"poly_a_arabidopsis_thaliana", "promoter_strength_leaf", "gene_exp_zea_mays",
                                  "chromatin_access_sorghum_bicolor"}
-    assert rows(backend, "poly_a_arabidopsis_thaliana", "train")[1]["label"] == 1
+    # poly_a has no validation file upstream: 10 % of train is carved off (seeded), declared in the suite, recorded
+    train, valid = (rows(backend, "poly_a_arabidopsis_thaliana", s) for s in ("train", "validation"))
+    assert (len(train), len(valid)) == (22, 2)
+    assert sorted(r["name"] for r in train + valid) == sorted(f"seq{i}" for i in range(24))
+    assert all(r["label"] == int(r["name"][3:]) % 2 for r in train + valid)
+    record = json.loads(backend.read_file(REPO, "gfmbench_build.json"))["configs"]
+    assert record["poly_a_arabidopsis_thaliana"]["validation"].startswith("carved from train: 10% of the records")
+    assert not record["promoter_strength_leaf"].get("validation")  # upstream's own validation file is used
     promoter = rows(backend, "promoter_strength_leaf", "test")[0]
     assert isinstance(promoter["strength"], float) and promoter["name"] == "p0"
     gene = rows(backend, "gene_exp_zea_mays", "train")[0]
@@ -88,3 +95,43 @@ def test_harness_on_multilabel_and_multi_output_regression(tmp_path: Path) -> No
         "multilabel_roc_auc", "multilabel_f1_macro", "multilabel_pr_auc"}
     assert found["promoter_strength_leaf"]["head"].startswith("BertForSequenceClassification (1 outputs)")
     assert "r2" in found["gene_exp_zea_mays"]["metrics"]["test"]
+
+
+def test_download_fetches_only_the_selected_tasks_at_the_pinned_commit(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Hub route against the local hub: PGB's upstream layout published there (and a large family that must not
+    be fetched when not asked for), the suite's source at that commit; a build of two configs from the download
+    equals the build from --raw-dir, poly_a's validation carved the same way."""
+    from huggingface_hub import CommitOperationAdd
+
+    from gfmbench.hub.publish import publish
+    from gfmbench.hub.server import local_hub
+    from gfmbench.loaders import build as build_module
+    from gfmbench.loaders.raw import download_release
+    from gfmbench.suites import get_suite
+
+    monkeypatch.setenv("GFMBENCH_HOME", str(tmp_path / "home"))
+    raw = synthetic_pgb(tmp_path, random.Random(5))
+    pgb = get_suite("pgb")
+    official = pgb.upstream.sources[0]
+    assert len(official.revision or "") == 40  # pinned to a full commit id
+    upstream = LocalGitBackend(tmp_path / "hub")
+    files = sorted(p for p in raw.rglob("*.fa"))
+    publish(upstream, official.repo, [CommitOperationAdd(str(p.relative_to(raw)), str(p)) for p in files], "upstream")
+    suite = pgb.model_copy(update={"upstream": pgb.upstream.model_copy(update={
+        "sources": [official.model_copy(update={"revision": upstream.head(official.repo)})]})})
+    wanted = ["poly_a_arabidopsis_thaliana", "promoter_strength_leaf"]
+    with local_hub(root=tmp_path / "hub") as hub:
+        release = download_release(suite, endpoint=hub.endpoint, tasks=[suite.task(c) for c in wanted])
+    fetched = sorted(str(p.relative_to(release.path)) for p in release.path.rglob("*.fa"))
+    assert fetched == ["poly_a/arabidopsis_thaliana_test.fa", "poly_a/arabidopsis_thaliana_train.fa",
+                       "promoter_strength/leaf_test.fa", "promoter_strength/leaf_train.fa",
+                       "promoter_strength/leaf_validation.fa"]  # not gene_exp, not chromatin_access
+    assert "of 2 task(s)" in release.origin
+    monkeypatch.setattr(build_module, "get_suite", lambda name: suite)
+    built = {}
+    for name, source in (("downloaded", release.path), ("raw-dir", raw)):
+        backend = LocalGitBackend(tmp_path / name)
+        build_suite("pgb", raw_dir=source, configs=wanted, backend=backend, verification="no_checks", progress=False)
+        built[name] = [rows(backend, c, s) for c in wanted for s in ("train", "validation", "test")]
+    assert built["downloaded"] == built["raw-dir"]

@@ -66,9 +66,10 @@ def synthetic_pgb(root: Path, rng: random.Random, n: int = 24) -> Path:
     def seq(k: int) -> str:
         return "".join(rng.choice("ACGT") for _ in range(k))
 
-    for split in ("train", "validation", "test"):
+    for split in ("train", "test"):  # as on the Hub: poly_a publishes no validation file
         fasta(raw / "poly_a" / f"arabidopsis_thaliana_{split}.fa",
               [(f"seq{i}|{i % 2}", seq(80)) for i in range(n)])
+    for split in ("train", "validation", "test"):
         fasta(raw / "promoter_strength" / f"leaf_{split}.fa",
               [(f"p{i}|{rng.uniform(-2, 2):.3f}", seq(50)) for i in range(n)])
         fasta(raw / "gene_exp" / f"zea_mays_{split}.fa",

@@ -124,9 +124,13 @@ def test_gue_from_its_drive_archive_equals_the_raw_files(samples: Path, tmp_path
         return output
 
     monkeypatch.setattr(gdown, "download", fake_download)
+    from gfmbench.cli import main
+
     gue = get_suite("gue")
+    # `gfmbench build gue` as a user types it, no --raw-dir (in-process, so that the stub holds)
+    assert main(["build", "gue", "--configs", "mouse_tf_3", "prom_core_tata", "--hub-root",
+                 str(tmp_path / "downloaded"), "-q"]) == 0
     downloaded = LocalGitBackend(tmp_path / "downloaded")
-    build_suite("gue", configs=["mouse_tf_3", "prom_core_tata"], backend=downloaded, progress=False)
     build_suite("gue", configs=["mouse_tf_3"], backend=LocalGitBackend(tmp_path / "again"), progress=False)
     assert calls == [gue.upstream.sources[0].file_id]  # the archive is cached after the first download
     local = LocalGitBackend(tmp_path / "local")

@@ -79,7 +79,7 @@ def test_http_archive_per_task_is_retried_and_builds_as_the_raw_dir_does(httpser
     for split in ("train", "validation", "test"):
         assert rows(downloaded, gb.dataset_repo, GB_TASK, split) == rows(local, gb.dataset_repo, GB_TASK, split)
     card = downloaded.read_file(gb.dataset_repo, "README.md").decode()
-    assert "Raw release: source `zenodo` (not the authors' own): 1 archive(s) from" in card
+    assert "Raw release: source `zenodo` (official): 1 archive(s) from" in card
     assert "(no published sha256; pooch)" in card
 
 
@@ -248,7 +248,7 @@ def test_every_suite_declares_where_its_release_comes_from() -> None:
     assert set(defaults) == {"rgb", "gue", "gb", "pgb", "beacon", "nt"}
     assert "none declared" not in proc.stdout
     assert defaults["beacon"][3:6] == ["gdrive_folder", "yes", f"https://drive.google.com/drive/folders/{BEACON_FOLDER}"]
-    assert defaults["gb"][4] == "no"  # the Zenodo record is declared as a cache, not as the authors' own
+    assert defaults["gb"][3:5] == ["http_archive", "yes"]  # the authors' cloud cache since they left Drive
     assert "@78ec8156c2ffb3e5475277fdb7eb603294224e53" in defaults["pgb"][5]
     with pytest.raises(ValidationError, match="a gdrive_folder source needs folder_id"):
         DownloadSource(name="a", kind="gdrive_folder", official=True, description="d")

@@ -163,10 +163,13 @@ def test_download_route_verifies_and_extracts(samples: Path, tmp_path: Path, mon
     backend = LocalGitBackend(tmp_path / "hub")
     publish(backend, "upstream/rgb-release", [CommitOperationAdd("benchmarks/RGB.zip", str(archive))], "release")
     rgb = get_suite("rgb")
-    mirror = rgb.upstream.sources[0].model_copy(update={"repo": "upstream/rgb-release", "repo_type": "dataset"})
+    mirror = rgb.upstream.sources[0].model_copy(update={"repo": "upstream/rgb-release", "repo_type": "dataset",
+                                                        "official": False, "name": "mirror"})
     suite = rgb.model_copy(update={"upstream": rgb.upstream.model_copy(update={"sources": [mirror]})})
     with local_hub(root=tmp_path / "hub") as hub:
-        raw = download_release(suite, endpoint=hub.endpoint).path
+        release = download_release(suite, endpoint=hub.endpoint)
+        raw = release.path
+        assert release.origin.startswith("source `mirror` (not the authors' own): dataset `upstream/rgb-release`")
         assert sorted(p.name for p in (raw / "RNA-SSP-Archive2").iterdir()) == ["test.json", "train.json", "valid.json"]
         assert sha256_file(raw / "RNA-SSP-Archive2" / "test.json") == ChecksumManifest.for_suite(rgb).files[
             "RNA-SSP-Archive2/test.json"]

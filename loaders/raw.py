@@ -178,9 +178,8 @@ def _http_fetch(suite: SuiteSpec, spec: DownloadSource, verification: Verificati
     import pooch
 
     url = spec.url or ""
-    names = [t.upstream_names[0] for t in tasks] if "{name}" in url else [""]
     downloads = raw_cache_dir() / "downloads" / suite.name / spec.name
-    urls = {name: url.replace("{name}", name) for name in names}
+    urls = per_task(url, tasks)
     fetcher = pooch.create(path=downloads, base_url="", retry_if_failed=3,
                            registry={_file_name(u): (f"sha256:{spec.sha256}" if spec.sha256 and
                                                      verification == "all_checks" else None) for u in urls.values()},
@@ -258,13 +257,17 @@ FETCHERS = {"hub_archive": _hub_fetch, "hub_files": _hub_fetch, "http_archive": 
             "gdrive_archive": _gdrive_fetch, "gdrive_folder": _gdrive_folder_fetch}
 
 
+def per_task(template: str, tasks: list[TaskSpec]) -> dict[str, str]:
+    """A source address with `{name}` expanded per task (its first upstream name), so that only those tasks' files
+    are fetched; without `{name}`, the one address (keyed "")."""
+    if "{name}" not in template:
+        return {"": template}
+    return {t.upstream_names[0]: template.replace("{name}", t.upstream_names[0]) for t in tasks}
+
+
 def task_patterns(patterns: list[str], tasks: list[TaskSpec]) -> list[str]:
-    """Hub file patterns with `{name}` expanded per task (its first upstream name): only those tasks' files come."""
-    expanded: list[str] = []
-    for pattern in patterns:
-        names = [t.upstream_names[0] for t in tasks] if "{name}" in pattern else [""]
-        expanded += [pattern.replace("{name}", name) for name in names]
-    return list(dict.fromkeys(expanded))
+    """Hub file patterns expanded per task (`per_task`), each once."""
+    return list(dict.fromkeys(p for pattern in patterns for p in per_task(pattern, tasks).values()))
 
 
 def release_root(suite: SuiteSpec, folder: Path, where: str, depth: int = 3) -> Path:

@@ -46,7 +46,7 @@ def release_tag(repo: str) -> str:
     from gfmbench.suites import get_suite
     from gfmbench.suites.registry import suite_names
 
-    return next(f"v{get_suite(n).version}" for n in suite_names() if get_suite(n).dataset_repo == repo)
+    return next(f"v{s.version}" for s in map(get_suite, suite_names()) if s.dataset_repo == repo)
 
 
 def load_with_datasets(env: dict[str, str], configs: list[tuple[str, str]], revision: str | None = None
